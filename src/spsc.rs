@@ -1,0 +1,661 @@
+//! A bounded single-producer single-consumer ring buffer, generic over `T`.
+//!
+//! The guarantees, in plain words:
+//!
+//! * **One allocation, at construction.** [`SpscRingBuffer::new`] allocates
+//!   room for exactly `capacity` items (not rounded up); nothing afterwards
+//!   allocates or frees, until the last handle is dropped.
+//! * **Lock-free and wait-free.** Every operation on either handle finishes
+//!   in a bounded number of its own steps, whatever the other thread does:
+//!   there are no locks, no retry loops, no system calls.
+//! * **Full and empty are answers, not waits.** [`Producer::try_push`] hands
+//!   the value back when the buffer is full; [`Consumer::try_pop`] returns
+//!   `None` when it is empty.
+//! * **Exactly once.** Every pushed item is popped once, or dropped once
+//!   when both handles are gone.
+//! * **Any number of items.** Indices are free-running counters that wrap
+//!   around at `usize::MAX`, and every comparison is a wrapping difference, so
+//!   a buffer keeps working after 2³² items on 32-bit targets.
+//!
+//! Each handle is [`Send`] (when `T` is) so it can move to its thread, but not
+//! [`Sync`]: sharing one handle between threads would break the single-producer
+//! single-consumer contract that the algorithm relies on.
+//!
+//! ```
+//! use bbx_midi::spsc::SpscRingBuffer;
+//!
+//! let (mut producer, mut consumer) = SpscRingBuffer::new(2);
+//! assert_eq!(producer.try_push(1), Ok(()));
+//! assert_eq!(producer.try_push(2), Ok(()));
+//! assert_eq!(producer.try_push(3), Err(3)); // full: the value comes back
+//!
+//! let audio = std::thread::spawn(move || {
+//!     let mut received = Vec::new();
+//!     while received.len() < 2 {
+//!         if let Some(value) = consumer.try_pop() {
+//!             received.push(value);
+//!         }
+//!     }
+//!     received
+//! });
+//! assert_eq!(audio.join().unwrap(), [1, 2]);
+//! ```
+//!
+//! # How it works
+//!
+//! `head` and `tail` always mean the same thing in this module: **`head`
+//! counts the items the consumer has popped, `tail` the items the producer has
+//! pushed.** Both only grow (modulo `usize::MAX + 1`), each is written by one
+//! side only, and `tail - head` (wrapping) is the number of items in the
+//! buffer, always in `0..=capacity`. Each side keeps its own counter in its
+//! handle, together with that counter reduced to a slot position (so no
+//! division is ever needed), and a cached copy of the other side's counter
+//! that it reloads only when the cached value says "full" or "empty".
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::cell::Cell;
+use core::fmt;
+use core::mem::{MaybeUninit, needs_drop, size_of};
+use core::ptr::{self, NonNull};
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{
+    Arc, AtomicBool, AtomicUsize, Ordering, Slot, UnsafeCell, copy_from_slots, copy_to_slots,
+};
+
+/// Namespace for the ring buffer's constructor.
+///
+/// It holds no state; the buffer lives behind the [`Producer`] and
+/// [`Consumer`] that [`SpscRingBuffer::new`] returns.
+#[derive(Debug)]
+pub enum SpscRingBuffer {}
+
+impl SpscRingBuffer {
+    /// Creates a ring buffer holding at most `capacity` items and returns its
+    /// two ends.
+    ///
+    /// This is the only allocation the buffer ever makes.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 (a buffer that can hold nothing cannot move
+    /// anything), or if `capacity` items of `T` are too large to allocate.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bbx_midi::spsc::{Consumer, Producer, SpscRingBuffer};
+    ///
+    /// let (producer, consumer): (Producer<u32>, Consumer<u32>) = SpscRingBuffer::new(100);
+    /// assert_eq!(producer.capacity(), 100);
+    /// assert_eq!(consumer.capacity(), 100);
+    /// ```
+    ///
+    /// ```should_panic = "capacity must be at least 1"
+    /// let _ = bbx_midi::spsc::SpscRingBuffer::new::<u8>(0);
+    /// ```
+    #[expect(
+        clippy::new_ret_no_self,
+        reason = "the buffer is its two ends; `SpscRingBuffer::new` is the name users of ring buffers expect"
+    )]
+    pub fn new<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+        assert!(
+            capacity > 0,
+            "SpscRingBuffer capacity must be at least 1, got 0"
+        );
+        let mut cells: Vec<Slot<T>> = Vec::new();
+        if let Err(err) = cells.try_reserve_exact(capacity) {
+            panic!(
+                "SpscRingBuffer capacity {capacity} is too large to allocate \
+                 ({} bytes per item): {err}",
+                size_of::<T>()
+            );
+        }
+        cells.resize_with(capacity, || UnsafeCell::new(MaybeUninit::uninit()));
+        let slots = NonNull::from(Box::leak(cells.into_boxed_slice())).cast::<Slot<T>>();
+
+        let shared = Arc::new(Shared {
+            head: CachePadded::new(AtomicUsize::new(0)),
+            tail: CachePadded::new(AtomicUsize::new(0)),
+            slots,
+            capacity,
+            abandoned: AtomicBool::new(false),
+            head_slot_at_drop: AtomicUsize::new(0),
+        });
+        let producer = Producer {
+            shared: Arc::clone(&shared),
+            slots,
+            capacity,
+            tail: 0,
+            tail_slot: 0,
+            cached_head: Cell::new(0),
+        };
+        let consumer = Consumer {
+            shared,
+            slots,
+            capacity,
+            head: 0,
+            head_slot: 0,
+            cached_tail: Cell::new(0),
+        };
+        (producer, consumer)
+    }
+}
+
+/// The state both handles point to.
+struct Shared<T> {
+    /// Items popped so far, wrapping. Written only by the consumer, with
+    /// `Release`, after it has finished reading the slots it gives back; read
+    /// by the producer with `Acquire` before it overwrites them.
+    head: CachePadded<AtomicUsize>,
+    /// Items pushed so far, wrapping. Written only by the producer, with
+    /// `Release`, after it has written the slots it hands over; read by the
+    /// consumer with `Acquire` before it reads them.
+    tail: CachePadded<AtomicUsize>,
+    /// `capacity` slots. The ones at positions `head .. tail` (taken modulo
+    /// `capacity`, starting from the consumer's slot position) are
+    /// initialised; the others are not.
+    slots: NonNull<Slot<T>>,
+    /// Number of slots; never 0.
+    capacity: usize,
+    /// Set by the first handle to be dropped, with `Release`, so a handle
+    /// that sees it (with `Acquire`) also sees everything the other side did.
+    abandoned: AtomicBool,
+    /// The consumer's slot position, stored when the consumer is dropped:
+    /// the wrapping counters alone cannot say where the oldest item sits, and
+    /// `Drop` needs it to drop the items left behind.
+    head_slot_at_drop: AtomicUsize,
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        // Both handles are gone. The last `Arc` drop synchronised with the
+        // other one, so their final stores are visible: `Relaxed` suffices.
+        let head = self.head.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed);
+        if needs_drop::<T>() {
+            let mut slot = self.head_slot_at_drop.load(Ordering::Relaxed);
+            for _ in 0..tail.wrapping_sub(head) {
+                // SAFETY: the slots from the consumer's position onwards, for
+                // `tail - head` slots, hold the items pushed and never popped;
+                // they are initialised and no handle remains to touch them.
+                unsafe {
+                    (*self.slots.as_ptr().add(slot)).with_mut(|p| (*p).assume_init_drop());
+                }
+                slot = if slot + 1 == self.capacity {
+                    0
+                } else {
+                    slot + 1
+                };
+            }
+        }
+        let cells = ptr::slice_from_raw_parts_mut(self.slots.as_ptr(), self.capacity);
+        // SAFETY: `slots` is the boxed slice of exactly `capacity` cells
+        // leaked in `SpscRingBuffer::new`; this is the only place that frees
+        // it, and `Shared` is dropped once.
+        drop(unsafe { Box::from_raw(cells) });
+    }
+}
+
+/// The writing end of a ring buffer, for the one thread that pushes.
+///
+/// Created by [`SpscRingBuffer::new`].
+pub struct Producer<T> {
+    shared: Arc<Shared<T>>,
+    /// Copy of `shared.slots`, to save a dependent load on every push.
+    slots: NonNull<Slot<T>>,
+    /// Copy of `shared.capacity`.
+    capacity: usize,
+    /// Our own `tail`. We are its only writer, so we never load it.
+    tail: usize,
+    /// `tail` as a slot position, always in `0 .. capacity`.
+    tail_slot: usize,
+    /// The last `head` we loaded. It may be stale, but only ever behind the
+    /// real one, so `capacity - (tail - cached_head)` is a lower bound on the
+    /// free slots and a push it allows is always safe.
+    cached_head: Cell<usize>,
+}
+
+// SAFETY: the producer moves values of `T` to whichever thread consumes or
+// drops them, hence `T: Send`. Its raw `slots` pointer is only dereferenced
+// under the head/tail protocol, which holds wherever the handle lives as long
+// as only one thread uses it at a time, and `&mut self` (plus `!Sync`, from
+// the `Cell` and the pointer) guarantees that.
+unsafe impl<T: Send> Send for Producer<T> {}
+
+impl<T> Producer<T> {
+    /// Free slots according to the cached `head`: never more than the truth.
+    #[inline(always)]
+    fn cached_free(&self) -> usize {
+        self.capacity - self.tail.wrapping_sub(self.cached_head.get())
+    }
+
+    /// Loads the consumer's `head` and returns the exact free slots now.
+    #[inline]
+    fn refresh_free(&self) -> usize {
+        // Acquire pairs with the consumer's Release store of `head`: its reads
+        // of the slots it freed happen-before we overwrite them.
+        let head = self.shared.head.load(Ordering::Acquire);
+        self.cached_head.set(head);
+        self.capacity - self.tail.wrapping_sub(head)
+    }
+
+    /// Publishes `n` freshly written slots to the consumer.
+    #[inline(always)]
+    fn commit(&mut self, n: usize) {
+        let to_end = self.capacity - self.tail_slot;
+        self.tail_slot = if n < to_end {
+            self.tail_slot + n
+        } else {
+            n - to_end
+        };
+        self.tail = self.tail.wrapping_add(n);
+        // Release pairs with the consumer's Acquire load of `tail`: our slot
+        // writes happen-before its reads.
+        self.shared.tail.store(self.tail, Ordering::Release);
+    }
+
+    /// Appends `value`, or gives it back in `Err` if the buffer is full.
+    ///
+    /// Wait-free; never allocates.
+    ///
+    /// # Errors
+    ///
+    /// `Err(value)` when the consumer holds `capacity` unread items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, _consumer) = bbx_midi::spsc::SpscRingBuffer::new(1);
+    /// assert_eq!(producer.try_push("first"), Ok(()));
+    /// assert_eq!(producer.try_push("second"), Err("second"));
+    /// ```
+    #[inline]
+    pub fn try_push(&mut self, value: T) -> Result<(), T> {
+        if self.cached_free() == 0 && self.refresh_free() == 0 {
+            return Err(value);
+        }
+        // SAFETY: `tail_slot < capacity`, and at least one slot is free, so the
+        // one at `tail_slot` is not visible to the consumer until `commit`.
+        unsafe {
+            (*self.slots.as_ptr().add(self.tail_slot)).with_mut(|p| (*p).write(value));
+        }
+        self.commit(1);
+        Ok(())
+    }
+
+    /// Appends as many items from the front of `items` as there are free
+    /// slots, in order, and returns how many it appended.
+    ///
+    /// Wait-free; never allocates; at most two `memcpy`s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new(3);
+    /// assert_eq!(producer.push_slice(&[1, 2, 3, 4, 5]), 3);
+    /// let mut out = [0; 5];
+    /// assert_eq!(consumer.pop_slice(&mut out), 3);
+    /// assert_eq!(out, [1, 2, 3, 0, 0]);
+    /// ```
+    #[inline]
+    pub fn push_slice(&mut self, items: &[T]) -> usize
+    where
+        T: Copy,
+    {
+        let mut free = self.cached_free();
+        if free < items.len() {
+            free = self.refresh_free();
+        }
+        let n = free.min(items.len());
+        let first = n.min(self.capacity - self.tail_slot);
+        // SAFETY: the `n` slots from `tail_slot` (wrapping once at `capacity`)
+        // are free, so the consumer cannot see them until `commit`; the first
+        // run ends at most at `capacity`, the second starts at slot 0 and is
+        // shorter than `tail_slot`.
+        unsafe {
+            copy_to_slots(self.slots.as_ptr().add(self.tail_slot), &items[..first]);
+            copy_to_slots(self.slots.as_ptr(), &items[first..n]);
+        }
+        if n > 0 {
+            self.commit(n);
+        }
+        n
+    }
+
+    /// Whether a push would fail right now.
+    ///
+    /// The consumer may pop at any moment, so `true` can be out of date by
+    /// the time it is read; `false` stays true until this handle pushes.
+    /// Wait-free; never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, _consumer) = bbx_midi::spsc::SpscRingBuffer::new(1);
+    /// assert!(!producer.is_full());
+    /// producer.try_push(0u8).unwrap();
+    /// assert!(producer.is_full());
+    /// ```
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.cached_free() == 0 && self.refresh_free() == 0
+    }
+
+    /// The number of free slots right now.
+    ///
+    /// A lower bound: the consumer may free more at any moment.
+    /// Wait-free; never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, _consumer) = bbx_midi::spsc::SpscRingBuffer::new(4);
+    /// producer.try_push(0u8).unwrap();
+    /// assert_eq!(producer.slots(), 3);
+    /// ```
+    #[inline]
+    pub fn slots(&self) -> usize {
+        self.refresh_free()
+    }
+
+    /// The number of items the buffer can hold, exactly as requested.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (producer, _consumer) = bbx_midi::spsc::SpscRingBuffer::new::<u8>(100);
+    /// assert_eq!(producer.capacity(), 100);
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Whether the [`Consumer`] has been dropped.
+    ///
+    /// Once it returns `true`, everything the consumer did before it was
+    /// dropped is visible to this thread. Pushing still works; the items are
+    /// dropped with the buffer. Wait-free; never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (producer, consumer) = bbx_midi::spsc::SpscRingBuffer::new::<u8>(1);
+    /// assert!(!producer.is_abandoned());
+    /// drop(consumer);
+    /// assert!(producer.is_abandoned());
+    /// ```
+    #[inline]
+    pub fn is_abandoned(&self) -> bool {
+        // Acquire pairs with the Release in the consumer's `drop`.
+        self.shared.abandoned.load(Ordering::Acquire)
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        // Release: everything this thread did is visible to a consumer that
+        // sees the flag.
+        self.shared.abandoned.store(true, Ordering::Release);
+    }
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("capacity", &self.capacity)
+            .field("slots", &self.slots())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The reading end of a ring buffer, for the one thread that pops.
+///
+/// Created by [`SpscRingBuffer::new`].
+pub struct Consumer<T> {
+    shared: Arc<Shared<T>>,
+    /// Copy of `shared.slots`, to save a dependent load on every pop.
+    slots: NonNull<Slot<T>>,
+    /// Copy of `shared.capacity`.
+    capacity: usize,
+    /// Our own `head`. We are its only writer, so we never load it.
+    head: usize,
+    /// `head` as a slot position, always in `0 .. capacity`.
+    head_slot: usize,
+    /// The last `tail` we loaded. It may be stale, but only ever behind the
+    /// real one, so `cached_tail - head` is a lower bound on the items ready
+    /// and a pop it allows is always safe.
+    cached_tail: Cell<usize>,
+}
+
+// SAFETY: the consumer receives values of `T` produced on another thread and
+// may drop them, hence `T: Send`; it hands out `&T` only to its own thread
+// (`peek` borrows the handle), so `T: Sync` is not needed. The raw `slots`
+// pointer is only dereferenced under the head/tail protocol, and `&mut self`
+// plus `!Sync` keep the handle on one thread at a time.
+unsafe impl<T: Send> Send for Consumer<T> {}
+
+impl<T> Consumer<T> {
+    /// Items ready according to the cached `tail`: never more than the truth.
+    #[inline(always)]
+    fn cached_len(&self) -> usize {
+        self.cached_tail.get().wrapping_sub(self.head)
+    }
+
+    /// Loads the producer's `tail` and returns the exact items ready now.
+    #[inline]
+    fn refresh_len(&self) -> usize {
+        // Acquire pairs with the producer's Release store of `tail`: its
+        // writes of the slots it handed over happen-before we read them.
+        let tail = self.shared.tail.load(Ordering::Acquire);
+        self.cached_tail.set(tail);
+        tail.wrapping_sub(self.head)
+    }
+
+    /// Gives `n` slots that we have finished reading back to the producer.
+    #[inline(always)]
+    fn release(&mut self, n: usize) {
+        let to_end = self.capacity - self.head_slot;
+        self.head_slot = if n < to_end {
+            self.head_slot + n
+        } else {
+            n - to_end
+        };
+        self.head = self.head.wrapping_add(n);
+        // Release pairs with the producer's Acquire load of `head`: our reads
+        // of these slots happen-before it overwrites them.
+        self.shared.head.store(self.head, Ordering::Release);
+    }
+
+    /// Removes and returns the oldest item, or `None` if the buffer is empty.
+    ///
+    /// Wait-free; never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new(4);
+    /// assert_eq!(consumer.try_pop(), None);
+    /// producer.try_push('a').unwrap();
+    /// producer.try_push('b').unwrap();
+    /// assert_eq!(consumer.try_pop(), Some('a'));
+    /// assert_eq!(consumer.try_pop(), Some('b'));
+    /// assert_eq!(consumer.try_pop(), None);
+    /// ```
+    #[inline]
+    pub fn try_pop(&mut self) -> Option<T> {
+        if self.cached_len() == 0 && self.refresh_len() == 0 {
+            return None;
+        }
+        // SAFETY: `head_slot < capacity` and at least one item is ready, so
+        // the slot at `head_slot` is initialised and the producer will not
+        // overwrite it before `release`. Reading it moves the item out; the
+        // slot counts as uninitialised again once released.
+        let value =
+            unsafe { (*self.slots.as_ptr().add(self.head_slot)).with(|p| (*p).assume_init_read()) };
+        self.release(1);
+        Some(value)
+    }
+
+    /// Returns a reference to the oldest item without removing it, or `None`
+    /// if the buffer is empty.
+    ///
+    /// Wait-free; never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new(4);
+    /// producer.try_push(7).unwrap();
+    /// assert_eq!(consumer.peek(), Some(&7));
+    /// assert_eq!(consumer.try_pop(), Some(7));
+    /// assert_eq!(consumer.peek(), None);
+    /// ```
+    #[inline]
+    pub fn peek(&self) -> Option<&T> {
+        if self.cached_len() == 0 && self.refresh_len() == 0 {
+            return None;
+        }
+        // SAFETY: as in `try_pop`, the slot is initialised and stable; it
+        // stays so while the returned borrow of `self` lives, because only
+        // `&mut self` methods can release it.
+        Some(unsafe { (*self.slots.as_ptr().add(self.head_slot)).with(|p| (*p).assume_init_ref()) })
+    }
+
+    /// Moves as many of the oldest items into the front of `out` as are
+    /// ready and fit, in order, and returns how many it moved.
+    ///
+    /// Wait-free; never allocates; at most two `memcpy`s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new(8);
+    /// producer.push_slice(&[1, 2, 3]);
+    /// let mut out = [0; 2];
+    /// assert_eq!(consumer.pop_slice(&mut out), 2);
+    /// assert_eq!(out, [1, 2]);
+    /// assert_eq!(consumer.pop_slice(&mut out), 1);
+    /// assert_eq!(out[0], 3);
+    /// ```
+    #[inline]
+    pub fn pop_slice(&mut self, out: &mut [T]) -> usize
+    where
+        T: Copy,
+    {
+        let mut ready = self.cached_len();
+        if ready < out.len() {
+            ready = self.refresh_len();
+        }
+        let n = ready.min(out.len());
+        let first = n.min(self.capacity - self.head_slot);
+        // SAFETY: the `n` slots from `head_slot` (wrapping once at `capacity`)
+        // are initialised and the producer will not touch them before
+        // `release`; the two runs are in bounds as in `push_slice`.
+        unsafe {
+            copy_from_slots(self.slots.as_ptr().add(self.head_slot), &mut out[..first]);
+            copy_from_slots(self.slots.as_ptr(), &mut out[first..n]);
+        }
+        if n > 0 {
+            self.release(n);
+        }
+        n
+    }
+
+    /// The number of items ready to pop right now.
+    ///
+    /// A lower bound: the producer may push more at any moment.
+    /// Wait-free; never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, consumer) = bbx_midi::spsc::SpscRingBuffer::new(4);
+    /// producer.push_slice(&[1, 2]);
+    /// assert_eq!(consumer.len(), 2);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.refresh_len()
+    }
+
+    /// Whether a pop would return `None` right now.
+    ///
+    /// The producer may push at any moment, so `true` can be out of date by
+    /// the time it is read; `false` stays true until this handle pops.
+    /// Wait-free; never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, consumer) = bbx_midi::spsc::SpscRingBuffer::new(4);
+    /// assert!(consumer.is_empty());
+    /// producer.try_push(1).unwrap();
+    /// assert!(!consumer.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.cached_len() == 0 && self.refresh_len() == 0
+    }
+
+    /// The number of items the buffer can hold, exactly as requested.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_producer, consumer) = bbx_midi::spsc::SpscRingBuffer::new::<u8>(100);
+    /// assert_eq!(consumer.capacity(), 100);
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Whether the [`Producer`] has been dropped.
+    ///
+    /// Once it returns `true`, everything the producer did before it was
+    /// dropped is visible to this thread, including its last pushes: after
+    /// `is_abandoned()` returns `true`, popping until `None` drains the buffer
+    /// for good. Wait-free; never allocates.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new(4);
+    /// producer.try_push(1).unwrap();
+    /// drop(producer);
+    /// assert!(consumer.is_abandoned());
+    /// assert_eq!(consumer.try_pop(), Some(1));
+    /// assert_eq!(consumer.try_pop(), None);
+    /// ```
+    #[inline]
+    pub fn is_abandoned(&self) -> bool {
+        // Acquire pairs with the Release in the producer's `drop`.
+        self.shared.abandoned.load(Ordering::Acquire)
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        // Relaxed: published by the Release below and by the `Arc` drop that
+        // follows, which is what `Shared::drop` synchronises with.
+        self.shared
+            .head_slot_at_drop
+            .store(self.head_slot, Ordering::Relaxed);
+        // Release: everything this thread did is visible to a producer that
+        // sees the flag.
+        self.shared.abandoned.store(true, Ordering::Release);
+    }
+}
+
+impl<T> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,96 @@
+//! The one door through which the ring buffer reaches atomics, its shared
+//! allocation and its slot cells.
+//!
+//! Normally these are `core`/`alloc` types. Built with `--cfg loom` they are
+//! loom's instrumented twins, so that the model checker explores every
+//! interleaving of the index updates *and* reports a data race on a slot when
+//! a happens-before edge is missing. `spsc` never names `core::sync` or
+//! `core::cell` itself: whatever it does runs under loom unchanged.
+
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+#[cfg(loom)]
+pub(crate) use loom::sync::Arc;
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+#[cfg(not(loom))]
+pub(crate) use alloc::sync::Arc;
+#[cfg(not(loom))]
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use core::mem::MaybeUninit;
+
+/// `core::cell::UnsafeCell` with loom's closure-based access API.
+///
+/// `#[repr(transparent)]`, so a slice of `UnsafeCell<MaybeUninit<T>>` has the
+/// layout of a slice of `T`; `copy_to_slots`/`copy_from_slots` rely on that.
+#[cfg(not(loom))]
+#[repr(transparent)]
+pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    #[inline(always)]
+    pub(crate) const fn new(value: T) -> Self {
+        Self(core::cell::UnsafeCell::new(value))
+    }
+
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+/// One slot of the ring: possibly uninitialised storage for a `T`.
+pub(crate) type Slot<T> = UnsafeCell<MaybeUninit<T>>;
+
+/// Copies `src` into the `src.len()` consecutive slots starting at `dst`.
+///
+/// # Safety
+/// `dst .. dst + src.len()` must be slots of one live allocation to which the
+/// caller has exclusive access (the consumer cannot read them yet).
+#[inline]
+pub(crate) unsafe fn copy_to_slots<T: Copy>(dst: *const Slot<T>, src: &[T]) {
+    #[cfg(not(loom))]
+    {
+        // SAFETY: `Slot<T>` is `repr(transparent)` over `core::cell::UnsafeCell`
+        // over `MaybeUninit<T>`, all three documented to have the layout of `T`,
+        // so the run of slots is a run of `T`. Writing through a pointer into an
+        // `UnsafeCell` is allowed; exclusivity and bounds are the caller's
+        // contract, and `src` cannot overlap slots the caller exclusively owns.
+        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst as *mut T, src.len()) };
+    }
+    #[cfg(loom)]
+    for (i, value) in src.iter().enumerate() {
+        // SAFETY: in bounds and exclusively ours by the caller's contract;
+        // going slot by slot lets loom check every access.
+        unsafe { (*dst.add(i)).with_mut(|p| (*p).write(*value)) };
+    }
+}
+
+/// Copies the `dst.len()` consecutive slots starting at `src` into `dst`.
+///
+/// # Safety
+/// `src .. src + dst.len()` must be initialised slots of one live allocation
+/// that the producer will not overwrite until the caller releases them.
+#[inline]
+pub(crate) unsafe fn copy_from_slots<T: Copy>(src: *const Slot<T>, dst: &mut [T]) {
+    #[cfg(not(loom))]
+    {
+        // SAFETY: same layout argument as in `copy_to_slots`; the slots are
+        // initialised and stable by the caller's contract, and `dst` is a
+        // distinct `&mut` so it cannot overlap them.
+        unsafe { core::ptr::copy_nonoverlapping(src as *const T, dst.as_mut_ptr(), dst.len()) };
+    }
+    #[cfg(loom)]
+    for (i, out) in dst.iter_mut().enumerate() {
+        // SAFETY: in bounds, initialised and stable by the caller's contract.
+        *out = unsafe { (*src.add(i)).with(|p| (*p).assume_init()) };
+    }
+}
