@@ -53,16 +53,15 @@
 //! that it reloads only when the cached value says "full" or "empty".
 
 use alloc::boxed::Box;
-use alloc::vec::Vec;
 use core::cell::Cell;
 use core::fmt;
-use core::mem::{MaybeUninit, needs_drop, size_of};
+use core::mem::{needs_drop, size_of};
 use core::ptr::{self, NonNull};
 
 use crossbeam_utils::CachePadded;
 
 use crate::sync::{
-    Arc, AtomicBool, AtomicUsize, Ordering, Slot, UnsafeCell, copy_from_slots, copy_to_slots,
+    Arc, AtomicBool, AtomicUsize, Ordering, Slot, copy_from_slots, copy_to_slots, uninit_slots,
 };
 
 /// Namespace for the ring buffer's constructor.
@@ -93,7 +92,7 @@ impl SpscRingBuffer {
     /// assert_eq!(consumer.capacity(), 100);
     /// ```
     ///
-    /// ```should_panic = "capacity must be at least 1"
+    /// ```should_panic
     /// let _ = bbx_midi::spsc::SpscRingBuffer::new::<u8>(0);
     /// ```
     #[expect(
@@ -105,16 +104,14 @@ impl SpscRingBuffer {
             capacity > 0,
             "SpscRingBuffer capacity must be at least 1, got 0"
         );
-        let mut cells: Vec<Slot<T>> = Vec::new();
-        if let Err(err) = cells.try_reserve_exact(capacity) {
+        let cells = uninit_slots::<T>(capacity).unwrap_or_else(|err| {
             panic!(
                 "SpscRingBuffer capacity {capacity} is too large to allocate \
                  ({} bytes per item): {err}",
                 size_of::<T>()
-            );
-        }
-        cells.resize_with(capacity, || UnsafeCell::new(MaybeUninit::uninit()));
-        let slots = NonNull::from(Box::leak(cells.into_boxed_slice())).cast::<Slot<T>>();
+            )
+        });
+        let slots = NonNull::from(Box::leak(cells)).cast::<Slot<T>>();
 
         let shared = Arc::new(Shared {
             head: CachePadded::new(AtomicUsize::new(0)),

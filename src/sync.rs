@@ -19,6 +19,9 @@ pub(crate) use alloc::sync::Arc;
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use alloc::boxed::Box;
+use alloc::collections::TryReserveError;
+use alloc::vec::Vec;
 use core::mem::MaybeUninit;
 
 /// `core::cell::UnsafeCell` with loom's closure-based access API.
@@ -32,11 +35,6 @@ pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 #[cfg(not(loom))]
 impl<T> UnsafeCell<T> {
     #[inline(always)]
-    pub(crate) const fn new(value: T) -> Self {
-        Self(core::cell::UnsafeCell::new(value))
-    }
-
-    #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         f(self.0.get())
     }
@@ -49,6 +47,23 @@ impl<T> UnsafeCell<T> {
 
 /// One slot of the ring: possibly uninitialised storage for a `T`.
 pub(crate) type Slot<T> = UnsafeCell<MaybeUninit<T>>;
+
+/// Allocates `capacity` slots, all uninitialised, without touching them
+/// (a buffer of zero-sized items may have `usize::MAX` slots).
+pub(crate) fn uninit_slots<T>(capacity: usize) -> Result<Box<[Slot<T>]>, TryReserveError> {
+    let mut cells: Vec<Slot<T>> = Vec::new();
+    cells.try_reserve_exact(capacity)?;
+    #[cfg(not(loom))]
+    // SAFETY: the capacity is reserved just above, and a `Slot<T>` is an
+    // `UnsafeCell<MaybeUninit<T>>`, for which any bytes, uninitialised ones
+    // included, are a valid value: there is nothing to initialise.
+    unsafe {
+        cells.set_len(capacity)
+    };
+    #[cfg(loom)]
+    cells.resize_with(capacity, || UnsafeCell::new(MaybeUninit::uninit()));
+    Ok(cells.into_boxed_slice())
+}
 
 /// Copies `src` into the `src.len()` consecutive slots starting at `dst`.
 ///

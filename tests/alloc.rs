@@ -1,0 +1,239 @@
+//! The real-time paths never allocate or free: a counting global allocator
+//! watches the calling thread while they run.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt::Write;
+use std::thread;
+
+use bbx_midi::spsc::SpscRingBuffer;
+use bbx_midi::{MidiMessage, midi_buffer};
+
+/// Counts allocator calls (alloc, realloc and dealloc alike) per thread, so
+/// that tests running in parallel do not see each other's allocations.
+struct CountingAllocator;
+
+thread_local! {
+    // `const` and `Copy`: no lazy initialisation and no destructor, so using
+    // it from inside the allocator cannot itself allocate.
+    static CALLS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_call() {
+    let _ = CALLS.try_with(|calls| calls.set(calls.get() + 1));
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged; counting touches only a thread-local `Cell`.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_call();
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_call();
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_call();
+        // SAFETY: forwarded contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        count_call();
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// The number of allocator calls this thread makes while running `f`.
+fn allocator_calls<R>(f: impl FnOnce() -> R) -> (u64, R) {
+    let before = CALLS.with(Cell::get);
+    let result = f();
+    (CALLS.with(Cell::get) - before, result)
+}
+
+#[test]
+fn the_counter_sees_allocations_and_frees() {
+    let (calls, v) = allocator_calls(|| Vec::<u8>::with_capacity(16));
+    assert_eq!(calls, 1);
+    let (calls, ()) = allocator_calls(|| drop(v));
+    assert_eq!(calls, 1);
+    let (calls, ()) = allocator_calls(|| drop(std::hint::black_box(String::from("x"))));
+    assert_eq!(calls, 2);
+}
+
+#[test]
+fn midi_buffer_allocates_only_when_created() {
+    let (calls, (mut producer, mut consumer)) = allocator_calls(|| midi_buffer(64));
+    assert!(calls > 0, "construction is where the allocation happens");
+    let msg = MidiMessage::note_on(0, 60, 100).unwrap();
+    let mut block = [MidiMessage::INVALID; 16];
+
+    let (calls, ()) = allocator_calls(|| {
+        for _ in 0..1000 {
+            assert!(producer.try_send(msg));
+            assert!(!producer.is_full());
+            assert!(producer.slots() > 0);
+            assert_eq!(consumer.len(), 1);
+            assert!(!consumer.is_empty());
+            assert_eq!(consumer.try_pop(), Some(msg));
+            assert!(consumer.try_pop().is_none());
+            for _ in 0..20 {
+                producer.try_send(msg);
+            }
+            assert_eq!(consumer.pop_into(&mut block), 16);
+            assert_eq!(consumer.pop_into(&mut block), 4);
+            assert!(!producer.is_abandoned() && !consumer.is_abandoned());
+        }
+    });
+    assert_eq!(calls, 0);
+}
+
+#[test]
+fn drain_into_with_room_does_not_allocate() {
+    let (mut producer, mut consumer) = midi_buffer(64);
+    let mut messages = Vec::with_capacity(64);
+    let (calls, ()) = allocator_calls(|| {
+        for round in 0..100 {
+            for _ in 0..64 {
+                producer.try_send(MidiMessage::TIMING_CLOCK);
+            }
+            assert_eq!(consumer.drain_into(&mut messages), 64, "round {round}");
+            messages.clear();
+        }
+    });
+    assert_eq!(calls, 0);
+}
+
+#[test]
+fn drain_into_without_room_allocates_as_documented() {
+    let (mut producer, mut consumer) = midi_buffer(4);
+    producer.try_send(MidiMessage::START);
+    let mut messages = Vec::new();
+    let (calls, n) = allocator_calls(|| consumer.drain_into(&mut messages));
+    assert_eq!(n, 1);
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn parsing_and_building_messages_does_not_allocate() {
+    let inputs: [&[u8]; 6] = [
+        &[0x90, 60, 100],
+        &[0xC0, 5],
+        &[0xF8],
+        &[],
+        &[0xF0, 1, 0xF7],
+        &[0x90, 0x80, 0],
+    ];
+    let mut text = FixedText::default();
+    let (calls, ()) = allocator_calls(|| {
+        for input in inputs {
+            let parsed = MidiMessage::parse(input);
+            let from = MidiMessage::from(input);
+            assert_eq!(parsed.unwrap_or(MidiMessage::INVALID), from);
+            if let Err(err) = parsed {
+                text.clear();
+                write!(text, "{err}").unwrap();
+            }
+            text.clear();
+            write!(text, "{from} {from:?}").unwrap();
+        }
+        let msg = MidiMessage::note_on(1, 2, 3).unwrap();
+        assert_eq!(msg.kind(), bbx_midi::MessageKind::NoteOn);
+        assert_eq!(MidiMessage::new([0x90, 2, 3]).channel(), Some(0));
+        assert!(MidiMessage::pitch_bend_change(0, 20000).is_err());
+    });
+    assert_eq!(calls, 0);
+}
+
+#[test]
+fn spsc_operations_do_not_allocate() {
+    let (mut producer, mut consumer) = SpscRingBuffer::new::<u32>(8);
+    let mut out = [0u32; 8];
+    let (calls, ()) = allocator_calls(|| {
+        for i in 0..1000 {
+            assert_eq!(producer.try_push(i), Ok(()));
+            assert_eq!(consumer.peek(), Some(&i));
+            assert_eq!(consumer.try_pop(), Some(i));
+            assert_eq!(producer.push_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), 8);
+            assert_eq!(producer.try_push(0), Err(0));
+            assert_eq!(consumer.pop_slice(&mut out), 8);
+        }
+    });
+    assert_eq!(calls, 0);
+}
+
+#[test]
+fn the_audio_thread_does_not_allocate_while_the_midi_thread_sends() {
+    let (mut producer, mut consumer) = midi_buffer(256);
+    let sender = thread::spawn(move || {
+        for i in 0..100_000u32 {
+            let msg = MidiMessage::control_change(0, 1, (i % 128) as u8).unwrap();
+            while !producer.try_send(msg) {
+                thread::yield_now();
+            }
+        }
+    });
+    let (calls, received) = allocator_calls(|| {
+        let mut received = 0u32;
+        let mut block = [MidiMessage::INVALID; 32];
+        while received < 100_000 {
+            if let Some(msg) = consumer.try_pop() {
+                assert_eq!(msg.value(), Some((received % 128) as u8));
+                received += 1;
+            }
+            let n = consumer.pop_into(&mut block);
+            for msg in &block[..n] {
+                assert_eq!(msg.value(), Some((received % 128) as u8));
+                received += 1;
+            }
+            if n == 0 && consumer.is_empty() {
+                std::hint::spin_loop();
+            }
+        }
+        received
+    });
+    sender.join().unwrap();
+    assert_eq!(received, 100_000);
+    assert_eq!(calls, 0);
+}
+
+/// A `fmt::Write` into a fixed array, so formatting can be checked without
+/// the sink allocating.
+struct FixedText {
+    bytes: [u8; 256],
+    len: usize,
+}
+
+impl Default for FixedText {
+    fn default() -> Self {
+        Self {
+            bytes: [0; 256],
+            len: 0,
+        }
+    }
+}
+
+impl FixedText {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+impl Write for FixedText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
