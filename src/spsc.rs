@@ -100,6 +100,12 @@ impl SpscRingBuffer {
         reason = "the buffer is its two ends; `SpscRingBuffer::new` is the name users of ring buffers expect"
     )]
     pub fn new<T>(capacity: usize) -> (Producer<T>, Consumer<T>) {
+        Self::with_counters_at(capacity, 0)
+    }
+
+    /// `new`, with both counters starting at `start` instead of 0, so that
+    /// tests can put the wrap-around of the counters a few items away.
+    fn with_counters_at<T>(capacity: usize, start: usize) -> (Producer<T>, Consumer<T>) {
         assert!(
             capacity > 0,
             "SpscRingBuffer capacity must be at least 1, got 0"
@@ -114,8 +120,8 @@ impl SpscRingBuffer {
         let slots = NonNull::from(Box::leak(cells)).cast::<Slot<T>>();
 
         let shared = Arc::new(Shared {
-            head: CachePadded::new(AtomicUsize::new(0)),
-            tail: CachePadded::new(AtomicUsize::new(0)),
+            head: CachePadded::new(AtomicUsize::new(start)),
+            tail: CachePadded::new(AtomicUsize::new(start)),
             slots,
             capacity,
             abandoned: AtomicBool::new(false),
@@ -125,17 +131,17 @@ impl SpscRingBuffer {
             shared: Arc::clone(&shared),
             slots,
             capacity,
-            tail: 0,
+            tail: start,
             tail_slot: 0,
-            cached_head: Cell::new(0),
+            cached_head: Cell::new(start),
         };
         let consumer = Consumer {
             shared,
             slots,
             capacity,
-            head: 0,
+            head: start,
             head_slot: 0,
-            cached_tail: Cell::new(0),
+            cached_tail: Cell::new(start),
         };
         (producer, consumer)
     }
@@ -654,5 +660,62 @@ impl<T> fmt::Debug for Consumer<T> {
             .field("capacity", &self.capacity)
             .field("len", &self.len())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SpscRingBuffer;
+
+    /// Starts the counters `before_wrap` items short of `usize::MAX + 1`.
+    fn near_wrap<T>(
+        capacity: usize,
+        before_wrap: usize,
+    ) -> (super::Producer<T>, super::Consumer<T>) {
+        SpscRingBuffer::with_counters_at(capacity, 0usize.wrapping_sub(before_wrap))
+    }
+
+    #[test]
+    fn counters_wrap_around_without_losing_or_repeating_items() {
+        for capacity in [1, 2, 3, 7, 64] {
+            let (mut producer, mut consumer) = near_wrap::<u32>(capacity, 5);
+            let mut next_out = 0;
+            for next_in in 0..200 {
+                producer.try_push(next_in).unwrap();
+                assert_eq!(consumer.len(), 1);
+                assert_eq!(producer.slots(), capacity - 1);
+                assert_eq!(consumer.try_pop(), Some(next_out));
+                next_out += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn full_and_empty_are_right_across_the_wrap() {
+        let (mut producer, mut consumer) = near_wrap::<u32>(4, 2);
+        assert!(consumer.is_empty());
+        assert_eq!(producer.push_slice(&[1, 2, 3, 4, 5]), 4); // tail wraps past 0
+        assert!(producer.is_full());
+        assert_eq!(consumer.len(), 4);
+        let mut out = [0; 4];
+        assert_eq!(consumer.pop_slice(&mut out), 4); // head wraps past 0
+        assert_eq!(out, [1, 2, 3, 4]);
+        assert!(consumer.is_empty());
+        assert_eq!(producer.slots(), 4);
+    }
+
+    #[test]
+    fn leftovers_straddling_the_wrap_are_dropped_once() {
+        use alloc::rc::Rc;
+        let witness = Rc::new(());
+        let (mut producer, mut consumer) = near_wrap::<Rc<()>>(3, 1);
+        for _ in 0..3 {
+            assert!(producer.try_push(Rc::clone(&witness)).is_ok());
+        }
+        drop(consumer.try_pop());
+        assert!(producer.try_push(Rc::clone(&witness)).is_ok());
+        assert_eq!(Rc::strong_count(&witness), 4);
+        drop((producer, consumer));
+        assert_eq!(Rc::strong_count(&witness), 1);
     }
 }
