@@ -679,11 +679,14 @@ mod tests {
     fn counters_wrap_around_without_losing_or_repeating_items() {
         for capacity in [1, 2, 3, 7, 64] {
             let (mut producer, mut consumer) = near_wrap::<u32>(capacity, 5);
-            let mut next_out = 0;
-            for next_in in 0..200 {
-                producer.try_push(next_in).unwrap();
-                assert_eq!(consumer.len(), 1);
-                assert_eq!(producer.slots(), capacity - 1);
+            let (mut next_in, mut next_out) = (0, 0);
+            while next_out < 200 {
+                // Keep the buffer full, so both full and empty edges cross the wrap.
+                while producer.try_push(next_in).is_ok() {
+                    next_in += 1;
+                }
+                assert_eq!(consumer.len(), capacity);
+                assert_eq!(producer.slots(), 0);
                 assert_eq!(consumer.try_pop(), Some(next_out));
                 next_out += 1;
             }
