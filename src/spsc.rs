@@ -221,11 +221,9 @@ pub struct Producer<T> {
     cached_head: Cell<usize>,
 }
 
-// SAFETY: the producer moves values of `T` to whichever thread consumes or
-// drops them, hence `T: Send`. Its raw `slots` pointer is only dereferenced
-// under the head/tail protocol, which holds wherever the handle lives as long
-// as only one thread uses it at a time, and `&mut self` (plus `!Sync`, from
-// the `Cell` and the pointer) guarantees that.
+// SAFETY: values of `T` move to the thread that pops or drops them: `T: Send`.
+// `slots` is dereferenced only under the head/tail protocol, and `&mut self`
+// with `!Sync` (from the `Cell` and the pointer) keeps it on one thread.
 unsafe impl<T: Send> Send for Producer<T> {}
 
 impl<T> Producer<T> {
@@ -314,10 +312,9 @@ impl<T> Producer<T> {
         }
         let n = free.min(items.len());
         let first = n.min(self.capacity - self.tail_slot);
-        // SAFETY: the `n` slots from `tail_slot` (wrapping once at `capacity`)
-        // are free, so the consumer cannot see them until `commit`; the first
-        // run ends at most at `capacity`, the second starts at slot 0 and is
-        // shorter than `tail_slot`.
+        // SAFETY: the `n` slots from `tail_slot` (wrapping once) are free and
+        // unseen by the consumer until `commit`; run one ends by `capacity`,
+        // run two starts at slot 0 and is shorter than `tail_slot`.
         unsafe {
             copy_to_slots(self.slots.as_ptr().add(self.tail_slot), &items[..first]);
             copy_to_slots(self.slots.as_ptr(), &items[first..n]);
@@ -434,11 +431,9 @@ pub struct Consumer<T> {
     cached_tail: Cell<usize>,
 }
 
-// SAFETY: the consumer receives values of `T` produced on another thread and
-// may drop them, hence `T: Send`; it hands out `&T` only to its own thread
-// (`peek` borrows the handle), so `T: Sync` is not needed. The raw `slots`
-// pointer is only dereferenced under the head/tail protocol, and `&mut self`
-// plus `!Sync` keep the handle on one thread at a time.
+// SAFETY: values of `T` arrive from another thread and may be dropped here:
+// `T: Send`; `&T` reaches only the owning thread (`peek` borrows the handle),
+// so not `T: Sync`. `slots` is used as in `Producer`, on one thread at a time.
 unsafe impl<T: Send> Send for Consumer<T> {}
 
 impl<T> Consumer<T> {
@@ -493,12 +488,10 @@ impl<T> Consumer<T> {
         if self.cached_len() == 0 && self.refresh_len() == 0 {
             return None;
         }
-        // SAFETY: `head_slot < capacity` and at least one item is ready, so
-        // the slot at `head_slot` is initialised and the producer will not
-        // overwrite it before `release`. Reading it moves the item out; the
-        // slot counts as uninitialised again once released.
-        let value =
-            unsafe { (*self.slots.as_ptr().add(self.head_slot)).with(|p| (*p).assume_init_read()) };
+        let slot = self.slots.as_ptr().wrapping_add(self.head_slot);
+        // SAFETY: an item is ready, so `slot` (`head_slot < capacity`) is
+        // initialised and unwritten until `release`; reading moves it out.
+        let value = unsafe { (*slot).with(|p| (*p).assume_init_read()) };
         self.release(1);
         Some(value)
     }

@@ -74,11 +74,9 @@ pub(crate) fn uninit_slots<T>(capacity: usize) -> Result<Box<[Slot<T>]>, TryRese
 pub(crate) unsafe fn copy_to_slots<T: Copy>(dst: *const Slot<T>, src: &[T]) {
     #[cfg(not(loom))]
     {
-        // SAFETY: `Slot<T>` is `repr(transparent)` over `core::cell::UnsafeCell`
-        // over `MaybeUninit<T>`, all three documented to have the layout of `T`,
-        // so the run of slots is a run of `T`. Writing through a pointer into an
-        // `UnsafeCell` is allowed; exclusivity and bounds are the caller's
-        // contract, and `src` cannot overlap slots the caller exclusively owns.
+        // SAFETY: `Slot<T>` has the layout of `T` (transparent over `UnsafeCell`
+        // over `MaybeUninit`), so the slots are a run of `T`; bounds, exclusive
+        // access and so no overlap with `src` are the caller's contract.
         unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst as *mut T, src.len()) };
     }
     #[cfg(loom)]
@@ -98,9 +96,8 @@ pub(crate) unsafe fn copy_to_slots<T: Copy>(dst: *const Slot<T>, src: &[T]) {
 pub(crate) unsafe fn copy_from_slots<T: Copy>(src: *const Slot<T>, dst: &mut [T]) {
     #[cfg(not(loom))]
     {
-        // SAFETY: same layout argument as in `copy_to_slots`; the slots are
-        // initialised and stable by the caller's contract, and `dst` is a
-        // distinct `&mut` so it cannot overlap them.
+        // SAFETY: layout as in `copy_to_slots`; initialised, stable slots are
+        // the caller's contract, and `dst`, a `&mut`, cannot overlap them.
         unsafe { core::ptr::copy_nonoverlapping(src as *const T, dst.as_mut_ptr(), dst.len()) };
     }
     #[cfg(loom)]
