@@ -55,13 +55,15 @@
 use alloc::boxed::Box;
 use core::cell::Cell;
 use core::fmt;
-use core::mem::{needs_drop, size_of};
+use core::marker::PhantomData;
+use core::mem::size_of;
 use core::ptr::{self, NonNull};
 
 use crossbeam_utils::CachePadded;
 
 use crate::sync::{
-    Arc, AtomicBool, AtomicUsize, Ordering, Slot, copy_from_slots, copy_to_slots, uninit_slots,
+    Arc, AtomicBool, AtomicUsize, DropSlots, Ordering, Slot, copy_from_slots, copy_to_slots,
+    uninit_slots,
 };
 
 /// Namespace for the ring buffer's constructor.
@@ -134,6 +136,7 @@ impl SpscRingBuffer {
             tail: start,
             tail_slot: 0,
             cached_head: Cell::new(start),
+            _invariant: PhantomData,
         };
         let consumer = Consumer {
             shared,
@@ -142,6 +145,7 @@ impl SpscRingBuffer {
             head: start,
             head_slot: 0,
             cached_tail: Cell::new(start),
+            _invariant: PhantomData,
         };
         (producer, consumer)
     }
@@ -163,7 +167,7 @@ struct Shared<T> {
     slots: NonNull<Slot<T>>,
     /// Number of slots; never 0.
     capacity: usize,
-    /// Set by the first handle to be dropped, with `Release`, so a handle
+    /// Set by each handle as it is dropped, with `Release`, so the handle
     /// that sees it (with `Acquire`) also sees everything the other side did.
     abandoned: AtomicBool,
     /// The consumer's slot position, stored when the consumer is dropped:
@@ -174,37 +178,52 @@ struct Shared<T> {
 
 impl<T> Drop for Shared<T> {
     fn drop(&mut self) {
-        // Both handles are gone. The last `Arc` drop synchronised with the
-        // other one, so their final stores are visible: `Relaxed` suffices.
-        let head = self.head.load(Ordering::Relaxed);
-        let tail = self.tail.load(Ordering::Relaxed);
-        if needs_drop::<T>() {
-            let mut slot = self.head_slot_at_drop.load(Ordering::Relaxed);
-            for _ in 0..tail.wrapping_sub(head) {
-                // SAFETY: the slots from the consumer's position onwards, for
-                // `tail - head` slots, hold the items pushed and never popped;
-                // they are initialised and no handle remains to touch them.
-                unsafe {
-                    (*self.slots.as_ptr().add(slot)).with_mut(|p| (*p).assume_init_drop());
-                }
-                slot = if slot + 1 == self.capacity {
-                    0
-                } else {
-                    slot + 1
-                };
-            }
-        }
         let cells = ptr::slice_from_raw_parts_mut(self.slots.as_ptr(), self.capacity);
         // SAFETY: `slots` is the boxed slice of exactly `capacity` cells
-        // leaked in `SpscRingBuffer::new`; this is the only place that frees
-        // it, and `Shared` is dropped once.
-        drop(unsafe { Box::from_raw(cells) });
+        // leaked in `SpscRingBuffer::new`, rebuilt only here, and `Shared` is
+        // dropped once. Dropping the box frees the cells but never drops a
+        // `T` (they are `MaybeUninit`); as a local it is freed even if an
+        // item's `Drop` panics below.
+        let mut cells = unsafe { Box::from_raw(cells) };
+        // Reach the slots through the box from now on: under Stacked Borrows
+        // an access through the older `self.slots` would invalidate it.
+        let slots = cells.as_mut_ptr();
+        // Both handles are gone. The last `Arc` drop synchronised with the
+        // other one, so their final stores are visible: `Relaxed` suffices.
+        let len = self
+            .tail
+            .load(Ordering::Relaxed)
+            .wrapping_sub(self.head.load(Ordering::Relaxed));
+        let start = self.head_slot_at_drop.load(Ordering::Relaxed);
+        let first = len.min(self.capacity - start);
+        // SAFETY: the `len` items pushed and never popped sit in the slots
+        // from the consumer's last position `start`, wrapping once: `first`
+        // of them up to the end, the rest from slot 0. They are initialised
+        // and no handle remains to touch them. A tuple drops its fields in
+        // order, oldest run first, and goes on to the second run even if the
+        // first panics.
+        let _leftovers = unsafe {
+            (
+                DropSlots::new(slots.add(start), first),
+                DropSlots::new(slots, len - first),
+            )
+        };
     }
 }
 
 /// The writing end of a ring buffer, for the one thread that pushes.
 ///
 /// Created by [`SpscRingBuffer::new`].
+///
+/// A handle is invariant in `T`: it cannot be made to accept shorter-lived
+/// items than its consumer hands out.
+///
+/// ```compile_fail
+/// use bbx_midi::spsc::Producer;
+/// fn shorten<'a>(producer: Producer<&'static str>) -> Producer<&'a str> {
+///     producer
+/// }
+/// ```
 pub struct Producer<T> {
     shared: Arc<Shared<T>>,
     /// Copy of `shared.slots`, to save a dependent load on every push.
@@ -219,6 +238,10 @@ pub struct Producer<T> {
     /// real one, so `capacity - (tail - cached_head)` is a lower bound on the
     /// free slots and a push it allows is always safe.
     cached_head: Cell<usize>,
+    /// Invariant in `T`: were `Producer<&'static str>` a subtype of
+    /// `Producer<&'a str>`, short-lived references could reach a consumer
+    /// that hands them out as `'static`.
+    _invariant: PhantomData<fn(T) -> T>,
 }
 
 // SAFETY: values of `T` move to the thread that pops or drops them: `T: Send`.
@@ -314,7 +337,7 @@ impl<T> Producer<T> {
         let first = n.min(self.capacity - self.tail_slot);
         // SAFETY: the `n` slots from `tail_slot` (wrapping once) are free and
         // unseen by the consumer until `commit`; run one ends by `capacity`,
-        // run two starts at slot 0 and is shorter than `tail_slot`.
+        // run two starts at slot 0 and ends by `tail_slot`.
         unsafe {
             copy_to_slots(self.slots.as_ptr().add(self.tail_slot), &items[..first]);
             copy_to_slots(self.slots.as_ptr(), &items[first..n]);
@@ -415,6 +438,15 @@ impl<T> fmt::Debug for Producer<T> {
 /// The reading end of a ring buffer, for the one thread that pops.
 ///
 /// Created by [`SpscRingBuffer::new`].
+///
+/// Invariant in `T`, like [`Producer`]:
+///
+/// ```compile_fail
+/// use bbx_midi::spsc::Consumer;
+/// fn lengthen<'a>(consumer: Consumer<&'a str>) -> Consumer<&'static str> {
+///     consumer
+/// }
+/// ```
 pub struct Consumer<T> {
     shared: Arc<Shared<T>>,
     /// Copy of `shared.slots`, to save a dependent load on every pop.
@@ -429,6 +461,8 @@ pub struct Consumer<T> {
     /// real one, so `cached_tail - head` is a lower bound on the items ready
     /// and a pop it allows is always safe.
     cached_tail: Cell<usize>,
+    /// Invariant in `T`, for the reason given on [`Producer`].
+    _invariant: PhantomData<fn(T) -> T>,
 }
 
 // SAFETY: values of `T` arrive from another thread and may be dropped here:
@@ -488,10 +522,10 @@ impl<T> Consumer<T> {
         if self.cached_len() == 0 && self.refresh_len() == 0 {
             return None;
         }
-        let slot = self.slots.as_ptr().wrapping_add(self.head_slot);
-        // SAFETY: an item is ready, so `slot` (`head_slot < capacity`) is
+        // SAFETY: an item is ready, so slot `head_slot` (< capacity) is
         // initialised and unwritten until `release`; reading moves it out.
-        let value = unsafe { (*slot).with(|p| (*p).assume_init_read()) };
+        let value =
+            unsafe { (*self.slots.as_ptr().add(self.head_slot)).with(|p| (*p).assume_init_read()) };
         self.release(1);
         Some(value)
     }

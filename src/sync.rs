@@ -106,3 +106,43 @@ pub(crate) unsafe fn copy_from_slots<T: Copy>(src: *const Slot<T>, dst: &mut [T]
         *out = unsafe { (*src.add(i)).with(|p| (*p).assume_init()) };
     }
 }
+
+/// Drops the items in a run of initialised slots when it is dropped itself,
+/// which also happens while unwinding: a panic in one item's `Drop` does not
+/// keep the other runs from being dropped.
+pub(crate) struct DropSlots<T> {
+    first: *const Slot<T>,
+    len: usize,
+}
+
+impl<T> DropSlots<T> {
+    /// # Safety
+    /// `first .. first + len` must be initialised slots of one live
+    /// allocation that nothing else will read, write or drop.
+    pub(crate) unsafe fn new(first: *const Slot<T>, len: usize) -> Self {
+        Self { first, len }
+    }
+}
+
+impl<T> Drop for DropSlots<T> {
+    fn drop(&mut self) {
+        if !core::mem::needs_drop::<T>() || self.len == 0 {
+            return;
+        }
+        #[cfg(not(loom))]
+        // SAFETY: layout as in `copy_to_slots`; initialised and ours alone by
+        // the contract of `new`. Dropping a slice drops every element even if
+        // one of them panics.
+        unsafe {
+            core::ptr::drop_in_place(core::ptr::slice_from_raw_parts_mut(
+                self.first as *mut T,
+                self.len,
+            ));
+        }
+        #[cfg(loom)]
+        for i in 0..self.len {
+            // SAFETY: in bounds, initialised and ours by the contract of `new`.
+            unsafe { (*self.first.add(i)).with_mut(|p| (*p).assume_init_drop()) };
+        }
+    }
+}
