@@ -71,6 +71,27 @@ impl MidiBufferProducer {
         self.producer.try_push(message).is_ok()
     }
 
+    /// Sends as many messages from the front of `messages` as there is room
+    /// for, in order, and returns how many it sent; the rest are not sent.
+    ///
+    /// For a producer that has several messages at once (a parsed stream
+    /// chunk, a sequencer step). Wait-free; never allocates; at most two
+    /// `memcpy`s.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiMessage, midi_buffer};
+    ///
+    /// let (mut producer, mut consumer) = midi_buffer(2);
+    /// let chord = [60, 64, 67].map(|note| MidiMessage::note_on(0, note, 90).unwrap());
+    /// assert_eq!(producer.try_send_slice(&chord), 2); // the third did not fit
+    /// assert_eq!(consumer.try_pop(), Some(chord[0]));
+    /// assert_eq!(consumer.try_pop(), Some(chord[1]));
+    /// ```
+    #[inline]
+    pub fn try_send_slice(&mut self, messages: &[MidiMessage]) -> usize {
+        self.producer.push_slice(messages)
+    }
+
     /// Whether a send would fail right now (the consumer may make room at any
     /// moment).
     ///

@@ -89,6 +89,8 @@ fn midi_buffer_allocates_only_when_created() {
             }
             assert_eq!(consumer.pop_into(&mut block), 16);
             assert_eq!(consumer.pop_into(&mut block), 4);
+            assert_eq!(producer.try_send_slice(&block), 16);
+            assert_eq!(consumer.pop_into(&mut block), 16);
             assert!(!producer.is_abandoned() && !consumer.is_abandoned());
         }
     });

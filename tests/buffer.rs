@@ -146,3 +146,18 @@ fn debug_output_names_the_ends() {
         "MidiBufferConsumer { consumer: Consumer { capacity: 4, len: 0, .. } }"
     );
 }
+
+#[test]
+fn try_send_slice_sends_what_fits_in_order() {
+    let (mut producer, mut consumer) = midi_buffer(5);
+    assert!(producer.try_send(note(0)));
+    let batch: Vec<MidiMessage> = (1..8).map(note).collect();
+    assert_eq!(producer.try_send_slice(&batch), 4);
+    assert!(producer.is_full());
+    assert_eq!(producer.try_send_slice(&batch), 0);
+    let mut received = Vec::new();
+    consumer.drain_into(&mut received);
+    assert_eq!(received, (0..5).map(note).collect::<Vec<_>>());
+    assert_eq!(producer.try_send_slice(&batch[4..]), 3, "room again, across the wrap");
+    assert_eq!(consumer.pop_into(&mut [MidiMessage::INVALID; 8]), 3);
+}
