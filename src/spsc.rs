@@ -52,18 +52,17 @@
 //! division is ever needed), and a cached copy of the other side's counter
 //! that it reloads only when the cached value says "full" or "empty".
 
-use alloc::boxed::Box;
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
 use core::mem::size_of;
-use core::ptr::{self, NonNull};
+use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
 use crate::sync::{
-    Arc, AtomicBool, AtomicUsize, DropSlots, Ordering, Slot, copy_from_slots, copy_to_slots,
-    uninit_slots,
+    Arc, AtomicBool, AtomicUsize, DropSlots, Ordering, Slot, SlotAlloc, copy_from_slots,
+    copy_to_slots,
 };
 
 /// Namespace for the ring buffer's constructor.
@@ -112,19 +111,19 @@ impl SpscRingBuffer {
             capacity > 0,
             "SpscRingBuffer capacity must be at least 1, got 0"
         );
-        let cells = uninit_slots::<T>(capacity).unwrap_or_else(|err| {
+        let Some(alloc) = SlotAlloc::<T>::new(capacity) else {
             panic!(
                 "SpscRingBuffer capacity {capacity} is too large to allocate \
-                 ({} bytes per item): {err}",
+                 ({} bytes per item)",
                 size_of::<T>()
             )
-        });
-        let slots = NonNull::from(Box::leak(cells)).cast::<Slot<T>>();
+        };
+        let slots = alloc.first();
 
         let shared = Arc::new(Shared {
             head: CachePadded::new(AtomicUsize::new(start)),
             tail: CachePadded::new(AtomicUsize::new(start)),
-            slots,
+            slots: alloc,
             capacity,
             abandoned: AtomicBool::new(false),
             head_slot_at_drop: AtomicUsize::new(0),
@@ -163,8 +162,9 @@ struct Shared<T> {
     tail: CachePadded<AtomicUsize>,
     /// `capacity` slots. The ones at positions `head .. tail` (taken modulo
     /// `capacity`, starting from the consumer's slot position) are
-    /// initialised; the others are not.
-    slots: NonNull<Slot<T>>,
+    /// initialised; the others are not. Freed when `Shared` is dropped,
+    /// after the items left in it.
+    slots: SlotAlloc<T>,
     /// Number of slots; never 0.
     capacity: usize,
     /// Set by each handle as it is dropped, with `Release`, so the handle
@@ -178,16 +178,7 @@ struct Shared<T> {
 
 impl<T> Drop for Shared<T> {
     fn drop(&mut self) {
-        let cells = ptr::slice_from_raw_parts_mut(self.slots.as_ptr(), self.capacity);
-        // SAFETY: `slots` is the boxed slice of exactly `capacity` cells
-        // leaked in `SpscRingBuffer::new`, rebuilt only here, and `Shared` is
-        // dropped once. Dropping the box frees the cells but never drops a
-        // `T` (they are `MaybeUninit`); as a local it is freed even if an
-        // item's `Drop` panics below.
-        let mut cells = unsafe { Box::from_raw(cells) };
-        // Reach the slots through the box from now on: under Stacked Borrows
-        // an access through the older `self.slots` would invalidate it.
-        let slots = cells.as_mut_ptr();
+        let slots = self.slots.first().as_ptr();
         // Both handles are gone. The last `Arc` drop synchronised with the
         // other one, so their final stores are visible: `Relaxed` suffices.
         let len = self
@@ -256,6 +247,26 @@ impl<T> Producer<T> {
         self.capacity - self.tail.wrapping_sub(self.cached_head.get())
     }
 
+    /// Whether at least one slot is free: answered from the cached `head`
+    /// when it can be, else from the consumer's current one.
+    #[inline(always)]
+    fn has_room(&self) -> bool {
+        // Read once: the compiler may not carry them across the atomic load.
+        let (tail, capacity) = (self.tail, self.capacity);
+        if tail.wrapping_sub(self.cached_head.get()) != capacity {
+            return true;
+        }
+        // Acquire pairs with the consumer's Release store of `head`: its reads
+        // of the slots it freed happen-before we overwrite them.
+        let head = self.shared.head.load(Ordering::Acquire);
+        if tail.wrapping_sub(head) == capacity {
+            // Still full, so `head` equals the cached value: nothing to store.
+            return false;
+        }
+        self.cached_head.set(head);
+        true
+    }
+
     /// Loads the consumer's `head` and returns the exact free slots now.
     #[inline]
     fn refresh_free(&self) -> usize {
@@ -298,7 +309,7 @@ impl<T> Producer<T> {
     /// ```
     #[inline]
     pub fn try_push(&mut self, value: T) -> Result<(), T> {
-        if self.cached_free() == 0 && self.refresh_free() == 0 {
+        if !self.has_room() {
             return Err(value);
         }
         // SAFETY: `tail_slot < capacity`, and at least one slot is free, so the
@@ -364,7 +375,7 @@ impl<T> Producer<T> {
     /// ```
     #[inline]
     pub fn is_full(&self) -> bool {
-        self.cached_free() == 0 && self.refresh_free() == 0
+        !self.has_room()
     }
 
     /// The number of free slots right now.
@@ -477,6 +488,26 @@ impl<T> Consumer<T> {
         self.cached_tail.get().wrapping_sub(self.head)
     }
 
+    /// Whether at least one item is ready: answered from the cached `tail`
+    /// when it can be, else from the producer's current one.
+    #[inline(always)]
+    fn has_item(&self) -> bool {
+        // Read once: the compiler may not carry it across the atomic load.
+        let head = self.head;
+        if self.cached_tail.get() != head {
+            return true;
+        }
+        // Acquire pairs with the producer's Release store of `tail`: its
+        // writes of the slots it handed over happen-before we read them.
+        let tail = self.shared.tail.load(Ordering::Acquire);
+        if tail == head {
+            // Still empty, so `tail` equals the cached value: nothing to store.
+            return false;
+        }
+        self.cached_tail.set(tail);
+        true
+    }
+
     /// Loads the producer's `tail` and returns the exact items ready now.
     #[inline]
     fn refresh_len(&self) -> usize {
@@ -519,7 +550,7 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn try_pop(&mut self) -> Option<T> {
-        if self.cached_len() == 0 && self.refresh_len() == 0 {
+        if !self.has_item() {
             return None;
         }
         // SAFETY: an item is ready, so slot `head_slot` (< capacity) is
@@ -546,7 +577,7 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn peek(&self) -> Option<&T> {
-        if self.cached_len() == 0 && self.refresh_len() == 0 {
+        if !self.has_item() {
             return None;
         }
         // SAFETY: as in `try_pop`, the slot is initialised and stable; it
@@ -628,7 +659,7 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.cached_len() == 0 && self.refresh_len() == 0
+        !self.has_item()
     }
 
     /// The number of items the buffer can hold, exactly as requested.
@@ -717,6 +748,19 @@ mod tests {
                 assert_eq!(consumer.try_pop(), Some(next_out));
                 next_out += 1;
             }
+        }
+    }
+
+    #[test]
+    fn slots_start_on_a_cache_line_of_their_own() {
+        let line = core::mem::align_of::<crossbeam_utils::CachePadded<u8>>();
+        for capacity in [1, 3, 64, 100] {
+            let (producer, _consumer) = SpscRingBuffer::new::<u8>(capacity);
+            assert_eq!(
+                producer.slots.as_ptr() as usize % line,
+                0,
+                "capacity {capacity}"
+            );
         }
     }
 

@@ -19,10 +19,17 @@ pub(crate) use alloc::sync::Arc;
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use alloc::boxed::Box;
-use alloc::collections::TryReserveError;
-use alloc::vec::Vec;
+#[cfg(not(loom))]
+use core::alloc::Layout;
 use core::mem::MaybeUninit;
+#[cfg(not(loom))]
+use core::mem::size_of;
+use core::ptr::NonNull;
+
+#[cfg(loom)]
+use alloc::boxed::Box;
+#[cfg(loom)]
+use alloc::vec::Vec;
 
 /// `core::cell::UnsafeCell` with loom's closure-based access API.
 ///
@@ -48,21 +55,79 @@ impl<T> UnsafeCell<T> {
 /// One slot of the ring: possibly uninitialised storage for a `T`.
 pub(crate) type Slot<T> = UnsafeCell<MaybeUninit<T>>;
 
-/// Allocates `capacity` slots, all uninitialised, without touching them
-/// (a buffer of zero-sized items may have `usize::MAX` slots).
-pub(crate) fn uninit_slots<T>(capacity: usize) -> Result<Box<[Slot<T>]>, TryReserveError> {
-    let mut cells: Vec<Slot<T>> = Vec::new();
-    cells.try_reserve_exact(capacity)?;
+/// The slots' allocation: `capacity` slots, aligned to and padded out to
+/// whole cache lines (as `CachePadded` defines them for the target), so
+/// that no other heap object shares a line with the first or last slots
+/// and the two threads never contend for a line they do not both need.
+///
+/// Owns the memory, not the items: dropping it frees the slots without
+/// dropping anything in them.
+pub(crate) struct SlotAlloc<T> {
+    first: NonNull<Slot<T>>,
+    capacity: usize,
+}
+
+impl<T> SlotAlloc<T> {
     #[cfg(not(loom))]
-    // SAFETY: the capacity is reserved just above, and a `Slot<T>` is an
-    // `UnsafeCell<MaybeUninit<T>>`, for which any bytes, uninitialised ones
-    // included, are a valid value: there is nothing to initialise.
-    unsafe {
-        cells.set_len(capacity)
-    };
-    #[cfg(loom)]
-    cells.resize_with(capacity, || UnsafeCell::new(MaybeUninit::uninit()));
-    Ok(cells.into_boxed_slice())
+    fn layout(capacity: usize) -> Option<Layout> {
+        let line = core::mem::align_of::<crossbeam_utils::CachePadded<u8>>();
+        Some(
+            Layout::array::<Slot<T>>(capacity)
+                .ok()?
+                .align_to(line)
+                .ok()?
+                .pad_to_align(),
+        )
+    }
+
+    /// Allocates `capacity` uninitialised slots without touching them (a
+    /// buffer of zero-sized items may have `usize::MAX` slots), or `None` if
+    /// they are too large to allocate.
+    pub(crate) fn new(capacity: usize) -> Option<Self> {
+        #[cfg(not(loom))]
+        let first = {
+            let layout = Self::layout(capacity)?;
+            if size_of::<T>() == 0 {
+                NonNull::<Slot<T>>::dangling()
+            } else {
+                // SAFETY: the layout's size is at least one item, so not 0.
+                // The memory stays uninitialised: a `Slot<T>` is an
+                // `UnsafeCell<MaybeUninit<T>>`, valid whatever its bytes.
+                NonNull::new(unsafe { alloc::alloc::alloc(layout) })?.cast()
+            }
+        };
+        #[cfg(loom)]
+        let first = {
+            // loom's cells carry bookkeeping and must be constructed.
+            let mut cells: Vec<Slot<T>> = Vec::new();
+            cells.try_reserve_exact(capacity).ok()?;
+            cells.resize_with(capacity, || UnsafeCell::new(MaybeUninit::uninit()));
+            NonNull::from(Box::leak(cells.into_boxed_slice())).cast()
+        };
+        Some(Self { first, capacity })
+    }
+
+    /// The first slot; the others follow it.
+    pub(crate) fn first(&self) -> NonNull<Slot<T>> {
+        self.first
+    }
+}
+
+impl<T> Drop for SlotAlloc<T> {
+    fn drop(&mut self) {
+        #[cfg(not(loom))]
+        if size_of::<T>() != 0 {
+            let layout = Self::layout(self.capacity).expect("it was allocated with this layout");
+            // SAFETY: allocated in `new` with this very layout, freed once.
+            unsafe { alloc::alloc::dealloc(self.first.as_ptr().cast(), layout) };
+        }
+        #[cfg(loom)]
+        {
+            let cells = core::ptr::slice_from_raw_parts_mut(self.first.as_ptr(), self.capacity);
+            // SAFETY: the boxed slice leaked in `new`, rebuilt once.
+            drop(unsafe { Box::from_raw(cells) });
+        }
+    }
 }
 
 /// Copies `src` into the `src.len()` consecutive slots starting at `dst`.
