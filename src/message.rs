@@ -107,6 +107,7 @@ impl MessageKind {
     /// assert!(bbx_midi::MessageKind::PitchBend.is_channel_voice());
     /// assert!(!bbx_midi::MessageKind::AllNotesOff.is_channel_voice());
     /// ```
+    #[inline]
     pub const fn is_channel_voice(self) -> bool {
         matches!(
             self,
@@ -126,6 +127,7 @@ impl MessageKind {
     /// assert!(bbx_midi::MessageKind::AllNotesOff.is_channel_mode());
     /// assert!(!bbx_midi::MessageKind::ControlChange.is_channel_mode());
     /// ```
+    #[inline]
     pub const fn is_channel_mode(self) -> bool {
         matches!(
             self,
@@ -145,6 +147,7 @@ impl MessageKind {
     /// ```
     /// assert!(bbx_midi::MessageKind::SongPosition.is_system_common());
     /// ```
+    #[inline]
     pub const fn is_system_common(self) -> bool {
         matches!(
             self,
@@ -157,6 +160,7 @@ impl MessageKind {
     /// ```
     /// assert!(bbx_midi::MessageKind::TimingClock.is_system_real_time());
     /// ```
+    #[inline]
     pub const fn is_system_real_time(self) -> bool {
         matches!(
             self,
@@ -171,6 +175,7 @@ impl MessageKind {
 }
 
 /// The length, status byte included, of the short message `status` starts.
+#[inline]
 const fn message_len(status: u8) -> Result<usize, MidiError> {
     match status {
         0x00..=0x7F => Err(MidiError::MissingStatus { byte: status }),
@@ -220,6 +225,7 @@ impl MidiMessage {
     /// System Reset, `0xFF`.
     pub const SYSTEM_RESET: Self = Self::single(0xFF);
 
+    #[inline]
     const fn single(status: u8) -> Self {
         Self {
             bytes: [status, 0, 0],
@@ -228,6 +234,7 @@ impl MidiMessage {
     }
 
     /// Builds a message from already validated parts.
+    #[inline]
     const fn from_valid(status: u8, data1: u8, data2: u8, len: usize) -> Self {
         Self {
             bytes: [
@@ -254,6 +261,7 @@ impl MidiMessage {
     /// assert_eq!(MidiMessage::new([0xC0, 5, 0]).as_bytes(), &[0xC0, 5]);
     /// assert_eq!(MidiMessage::new([0x90, 200, 100]), MidiMessage::INVALID);
     /// ```
+    #[inline]
     pub const fn new(bytes: [u8; 3]) -> Self {
         let len = match message_len(bytes[0]) {
             Ok(len) => len,
@@ -294,6 +302,7 @@ impl MidiMessage {
     ///     Err(MidiError::InvalidDataByte { index: 1, byte: 0x80 })
     /// );
     /// ```
+    #[inline]
     pub const fn parse(bytes: &[u8]) -> Result<Self, MidiError> {
         let [status, ..] = *bytes else {
             return Err(MidiError::Empty);
@@ -332,6 +341,7 @@ impl MidiMessage {
     }
 
     /// Builds a channel message, checking the channel and the data bytes.
+    #[inline]
     const fn channel_message(
         kind: u8,
         channel: u8,
@@ -364,6 +374,7 @@ impl MidiMessage {
     /// assert!(MidiMessage::note_on(1, 128, 90).is_err());
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn note_on(channel: u8, note: u8, velocity: u8) -> Result<Self, MidiError> {
         ensure_max!("note", note, 127);
         ensure_max!("velocity", velocity, 127);
@@ -381,6 +392,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::note_off(0, 60, 64)?.as_bytes(), &[0x80, 60, 64]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn note_off(channel: u8, note: u8, velocity: u8) -> Result<Self, MidiError> {
         ensure_max!("note", note, 127);
         ensure_max!("velocity", velocity, 127);
@@ -398,6 +410,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::poly_pressure(0, 60, 30)?.as_bytes(), &[0xA0, 60, 30]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn poly_pressure(channel: u8, note: u8, pressure: u8) -> Result<Self, MidiError> {
         ensure_max!("note", note, 127);
         ensure_max!("pressure", pressure, 127);
@@ -415,6 +428,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::control_change(2, 7, 100)?.as_bytes(), &[0xB2, 7, 100]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn control_change(channel: u8, controller: u8, value: u8) -> Result<Self, MidiError> {
         ensure_max!("controller", controller, 127);
         ensure_max!("value", value, 127);
@@ -432,6 +446,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::program_change(0, 5)?.as_bytes(), &[0xC0, 5]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn program_change(channel: u8, program: u8) -> Result<Self, MidiError> {
         ensure_max!("program", program, 127);
         Self::channel_message(0xC0, channel, program, 0)
@@ -448,6 +463,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::channel_pressure(0, 90)?.as_bytes(), &[0xD0, 90]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn channel_pressure(channel: u8, pressure: u8) -> Result<Self, MidiError> {
         ensure_max!("pressure", pressure, 127);
         Self::channel_message(0xD0, channel, pressure, 0)
@@ -468,6 +484,7 @@ impl MidiMessage {
     /// assert_eq!(bend.pitch_bend(), Some(8192));
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn pitch_bend_change(channel: u8, value: u16) -> Result<Self, MidiError> {
         ensure_max!("pitch bend", value, 16383);
         Self::channel_message(0xE0, channel, (value & 0x7F) as u8, (value >> 7) as u8)
@@ -483,6 +500,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::all_sound_off(0)?.as_bytes(), &[0xB0, 120, 0]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn all_sound_off(channel: u8) -> Result<Self, MidiError> {
         Self::channel_message(0xB0, channel, 120, 0)
     }
@@ -497,6 +515,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::reset_all_controllers(0)?.as_bytes(), &[0xB0, 121, 0]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn reset_all_controllers(channel: u8) -> Result<Self, MidiError> {
         Self::channel_message(0xB0, channel, 121, 0)
     }
@@ -511,6 +530,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::all_notes_off(9)?.as_bytes(), &[0xB9, 123, 0]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn all_notes_off(channel: u8) -> Result<Self, MidiError> {
         Self::channel_message(0xB0, channel, 123, 0)
     }
@@ -528,6 +548,7 @@ impl MidiMessage {
     /// assert_eq!(qf.quarter_frame(), Some((3, 9)));
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn time_code_quarter_frame(piece: u8, value: u8) -> Result<Self, MidiError> {
         ensure_max!("quarter frame piece", piece, 7);
         ensure_max!("quarter frame value", value, 15);
@@ -548,6 +569,7 @@ impl MidiMessage {
     /// assert_eq!(sp.song_position(), Some(300));
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn song_position_pointer(beats: u16) -> Result<Self, MidiError> {
         ensure_max!("song position", beats, 16383);
         Ok(Self::from_valid(
@@ -568,6 +590,7 @@ impl MidiMessage {
     /// assert_eq!(bbx_midi::MidiMessage::song_select(4)?.as_bytes(), &[0xF3, 4]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    #[inline]
     pub const fn song_select(song: u8) -> Result<Self, MidiError> {
         ensure_max!("song", song, 127);
         Ok(Self::from_valid(0xF3, song, 0, 2))
@@ -579,6 +602,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::STOP.as_bytes(), &[0xFC]);
     /// ```
+    #[inline]
     pub const fn as_bytes(&self) -> &[u8] {
         self.bytes.split_at(self.len as usize).0
     }
@@ -591,6 +615,7 @@ impl MidiMessage {
     /// assert!(MidiMessage::START.is_valid());
     /// assert!(!MidiMessage::from(&[0xF0, 0x7E, 0xF7][..]).is_valid());
     /// ```
+    #[inline]
     pub const fn is_valid(&self) -> bool {
         self.len != 0
     }
@@ -601,6 +626,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0x93, 60, 1]).status(), 0x93);
     /// ```
+    #[inline]
     pub const fn status(&self) -> u8 {
         self.bytes[0]
     }
@@ -614,6 +640,7 @@ impl MidiMessage {
     /// assert_eq!(MidiMessage::new([0x90, 60, 0]).kind(), MessageKind::NoteOff);
     /// assert_eq!(MidiMessage::INVALID.kind(), MessageKind::Invalid);
     /// ```
+    #[inline]
     pub const fn kind(&self) -> MessageKind {
         let [status, data1, data2] = self.bytes;
         if !self.is_valid() {
@@ -656,6 +683,7 @@ impl MidiMessage {
     }
 
     /// The upper nibble of a channel message's status, or 0.
+    #[inline]
     const fn channel_status(&self) -> u8 {
         match self.bytes[0] {
             status @ 0x80..=0xEF => status & 0xF0,
@@ -671,6 +699,7 @@ impl MidiMessage {
     /// assert_eq!(MidiMessage::new([0x9F, 60, 1]).channel(), Some(15));
     /// assert_eq!(MidiMessage::TIMING_CLOCK.channel(), None);
     /// ```
+    #[inline]
     pub const fn channel(&self) -> Option<u8> {
         match self.channel_status() {
             0 => None,
@@ -683,6 +712,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0xA0, 61, 5]).note(), Some(61));
     /// ```
+    #[inline]
     pub const fn note(&self) -> Option<u8> {
         match self.channel_status() {
             0x80 | 0x90 | 0xA0 => Some(self.bytes[1]),
@@ -696,6 +726,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0x90, 60, 0]).velocity(), Some(0));
     /// ```
+    #[inline]
     pub const fn velocity(&self) -> Option<u8> {
         match self.channel_status() {
             0x80 | 0x90 => Some(self.bytes[2]),
@@ -709,6 +740,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0xB0, 64, 127]).controller(), Some(64));
     /// ```
+    #[inline]
     pub const fn controller(&self) -> Option<u8> {
         match self.channel_status() {
             0xB0 => Some(self.bytes[1]),
@@ -721,6 +753,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0xB0, 64, 127]).value(), Some(127));
     /// ```
+    #[inline]
     pub const fn value(&self) -> Option<u8> {
         match self.channel_status() {
             0xB0 => Some(self.bytes[2]),
@@ -733,6 +766,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0xC3, 9, 0]).program(), Some(9));
     /// ```
+    #[inline]
     pub const fn program(&self) -> Option<u8> {
         match self.channel_status() {
             0xC0 => Some(self.bytes[1]),
@@ -748,6 +782,7 @@ impl MidiMessage {
     /// assert_eq!(MidiMessage::new([0xA0, 60, 33]).pressure(), Some(33));
     /// assert_eq!(MidiMessage::new([0xD0, 44, 0]).pressure(), Some(44));
     /// ```
+    #[inline]
     pub const fn pressure(&self) -> Option<u8> {
         match self.channel_status() {
             0xA0 => Some(self.bytes[2]),
@@ -761,6 +796,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0xE0, 0x7F, 0x7F]).pitch_bend(), Some(16383));
     /// ```
+    #[inline]
     pub const fn pitch_bend(&self) -> Option<u16> {
         match self.channel_status() {
             0xE0 => Some(self.fourteen_bits()),
@@ -773,6 +809,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0xF2, 0, 1]).song_position(), Some(128));
     /// ```
+    #[inline]
     pub const fn song_position(&self) -> Option<u16> {
         match self.bytes[0] {
             0xF2 => Some(self.fourteen_bits()),
@@ -785,6 +822,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0xF3, 7, 0]).song(), Some(7));
     /// ```
+    #[inline]
     pub const fn song(&self) -> Option<u8> {
         match self.bytes[0] {
             0xF3 => Some(self.bytes[1]),
@@ -797,6 +835,7 @@ impl MidiMessage {
     /// ```
     /// assert_eq!(bbx_midi::MidiMessage::new([0xF1, 0x52, 0]).quarter_frame(), Some((5, 2)));
     /// ```
+    #[inline]
     pub const fn quarter_frame(&self) -> Option<(u8, u8)> {
         match self.bytes[0] {
             0xF1 => Some((self.bytes[1] >> 4, self.bytes[1] & 0x0F)),
@@ -812,6 +851,7 @@ impl MidiMessage {
     /// assert!(MidiMessage::new([0x90, 60, 1]).is_note_on());
     /// assert!(!MidiMessage::new([0x90, 60, 0]).is_note_on());
     /// ```
+    #[inline]
     pub const fn is_note_on(&self) -> bool {
         matches!(self.kind(), MessageKind::NoteOn)
     }
@@ -824,10 +864,12 @@ impl MidiMessage {
     /// assert!(MidiMessage::new([0x80, 60, 64]).is_note_off());
     /// assert!(MidiMessage::new([0x90, 60, 0]).is_note_off());
     /// ```
+    #[inline]
     pub const fn is_note_off(&self) -> bool {
         matches!(self.kind(), MessageKind::NoteOff)
     }
 
+    #[inline]
     const fn fourteen_bits(&self) -> u16 {
         self.bytes[1] as u16 | (self.bytes[2] as u16) << 7
     }
@@ -836,6 +878,7 @@ impl MidiMessage {
 impl Default for MidiMessage {
     /// [`MidiMessage::INVALID`], so that a zeroed buffer of messages holds
     /// nothing that a synthesizer would act on.
+    #[inline]
     fn default() -> Self {
         Self::INVALID
     }
@@ -857,6 +900,7 @@ impl From<&[u8]> for MidiMessage {
     /// assert_eq!(MidiMessage::from(&[][..]), MidiMessage::INVALID);
     /// assert_eq!(MidiMessage::from(&[0x80, 60, 0, 0x80][..]), MidiMessage::INVALID);
     /// ```
+    #[inline]
     fn from(bytes: &[u8]) -> Self {
         match Self::parse(bytes) {
             Ok(message) => message,
