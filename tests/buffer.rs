@@ -158,6 +158,10 @@ fn try_send_slice_sends_what_fits_in_order() {
     let mut received = Vec::new();
     consumer.drain_into(&mut received);
     assert_eq!(received, (0..5).map(note).collect::<Vec<_>>());
-    assert_eq!(producer.try_send_slice(&batch[4..]), 3, "room again, across the wrap");
+    assert_eq!(
+        producer.try_send_slice(&batch[4..]),
+        3,
+        "room again, across the wrap"
+    );
     assert_eq!(consumer.pop_into(&mut [MidiMessage::INVALID; 8]), 3);
 }
