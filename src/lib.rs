@@ -44,6 +44,8 @@
 //!   parsing, checked constructors and accessors.
 //! * [`midi_buffer`]: the ring buffer typed for MIDI, as the audio code uses
 //!   it.
+//! * [`stream`]: a parser for raw MIDI byte streams (running status,
+//!   real-time bytes anywhere, SysEx in chunks), allocation-free.
 //!
 //! # Features
 //!
@@ -59,6 +61,7 @@ mod buffer;
 mod error;
 mod message;
 pub mod spsc;
+pub mod stream;
 mod sync;
 
 pub use buffer::{MidiBufferConsumer, MidiBufferProducer, midi_buffer};

@@ -176,7 +176,7 @@ impl MessageKind {
 
 /// The length, status byte included, of the short message `status` starts.
 #[inline]
-const fn message_len(status: u8) -> Result<usize, MidiError> {
+pub(crate) const fn message_len(status: u8) -> Result<usize, MidiError> {
     match status {
         0x00..=0x7F => Err(MidiError::MissingStatus { byte: status }),
         0x80..=0xBF | 0xE0..=0xEF | 0xF2 => Ok(3),
@@ -235,7 +235,7 @@ impl MidiMessage {
 
     /// Builds a message from already validated parts.
     #[inline]
-    const fn from_valid(status: u8, data1: u8, data2: u8, len: usize) -> Self {
+    pub(crate) const fn from_valid(status: u8, data1: u8, data2: u8, len: usize) -> Self {
         Self {
             bytes: [
                 status,

@@ -155,6 +155,31 @@ fn parsing_and_building_messages_does_not_allocate() {
 }
 
 #[test]
+fn the_stream_parser_does_not_allocate() {
+    let mut parser = bbx_midi::stream::StreamParser::<16>::new();
+    let bytes = [
+        0x90, 60, 100, 64, 0xF8, 90, 0xF0, 1, 2, 3, 0xF8, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+        16, 17, 0xF7, 0xF4, 1, 0xF0, 1,
+    ];
+    let (calls, delivered) = allocator_calls(|| {
+        let mut delivered = 0;
+        for _ in 0..100 {
+            for event in parser.parse(&bytes) {
+                delivered +=
+                    usize::from(matches!(event, bbx_midi::stream::StreamEvent::Message(_)));
+            }
+            for event in parser.push(0x80) {
+                std::hint::black_box(event);
+            }
+            delivered += usize::from(parser.finish().is_some());
+        }
+        delivered
+    });
+    assert_eq!(calls, 0);
+    assert!(delivered >= 400);
+}
+
+#[test]
 fn spsc_operations_do_not_allocate() {
     let (mut producer, mut consumer) = SpscRingBuffer::new::<u32>(8);
     let mut out = [0u32; 8];

@@ -1,0 +1,424 @@
+//! A byte-at-a-time parser for raw MIDI 1.0 streams: serial (DIN) ports,
+//! BLE-MIDI and USB-MIDI payloads, `.syx` files, anything that delivers the
+//! wire bytes without framing.
+//!
+//! [`StreamParser::push`] takes one byte and returns the events it completes
+//! (at most two); [`StreamParser::parse`] does the same over a slice as an
+//! iterator. Neither allocates, and nothing panics whatever the input.
+//!
+//! The rules, from the MIDI 1.0 specification:
+//!
+//! * **Running status.** After a channel message, data bytes without a new
+//!   status byte repeat that status. System common messages (`0xF0`–`0xF7`)
+//!   cancel it; real-time bytes leave it alone.
+//! * **Real-time bytes** (`0xF8`–`0xFF`) may appear anywhere, even between
+//!   the data bytes of another message or inside SysEx. They are emitted at
+//!   once and do not disturb the message around them.
+//! * **System Exclusive** (`0xF0` … `0xF7`) is delivered in chunks of at most
+//!   `N` data bytes, marked start/continue/end. It ends at `0xF7`, or at any
+//!   other non-real-time status byte, in which case the last chunk says it
+//!   was unterminated (and the status byte then starts its own message).
+//! * **Garbage is skipped and counted, never fatal.** Data bytes with no
+//!   status to belong to, the undefined status bytes `0xF4`, `0xF5`, `0xF9`,
+//!   `0xFD`, a `0xF7` outside SysEx and messages cut short by a new status
+//!   byte are counted in [`StreamStats`]; the parser picks up again at the
+//!   next status byte.
+//!
+//! ```
+//! use bbx_midi::stream::{StreamEvent, StreamParser};
+//! use bbx_midi::MidiMessage;
+//!
+//! let mut parser = StreamParser::<64>::new();
+//! // A Note On, a second one by running status, with a clock byte inside it.
+//! let bytes = [0x90, 60, 100, 64, 0xF8, 90];
+//! let events: Vec<_> = parser.parse(&bytes).collect();
+//! assert_eq!(
+//!     events,
+//!     [
+//!         StreamEvent::Message(MidiMessage::note_on(0, 60, 100)?),
+//!         StreamEvent::Message(MidiMessage::TIMING_CLOCK),
+//!         StreamEvent::Message(MidiMessage::note_on(0, 64, 90)?),
+//!     ]
+//! );
+//! # Ok::<(), bbx_midi::MidiError>(())
+//! ```
+
+use core::fmt;
+
+use crate::message::{MidiMessage, message_len};
+
+/// What a [`StreamParser`] delivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamEvent<const N: usize> {
+    /// A complete short message (channel, system common or real-time).
+    Message(MidiMessage),
+    /// A piece of a System Exclusive message.
+    SysEx(SysExChunk<N>),
+}
+
+/// How a System Exclusive message ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SysExEnd {
+    /// By its End of Exclusive byte, `0xF7`.
+    Terminated,
+    /// By another status byte, or by [`StreamParser::finish`], before any
+    /// `0xF7`: the message is probably incomplete.
+    Unterminated,
+}
+
+/// Up to `N` data bytes of a System Exclusive message, with where they sit
+/// in it.
+///
+/// The data bytes exclude the `0xF0` and `0xF7` framing bytes. A message that
+/// fits in one chunk comes as a single chunk that is both
+/// [start](Self::is_start) and [end](Self::end). An end chunk may be empty,
+/// when the message ended right after a full chunk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SysExChunk<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+    start: bool,
+    end: Option<SysExEnd>,
+}
+
+impl<const N: usize> SysExChunk<N> {
+    /// The data bytes of this chunk, all below `0x80`.
+    #[inline]
+    pub fn data(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Whether this is the first chunk of a message (it follows the `0xF0`).
+    #[inline]
+    pub fn is_start(&self) -> bool {
+        self.start
+    }
+
+    /// How the message ended, if this is its last chunk; `None` when more
+    /// chunks follow.
+    #[inline]
+    pub fn end(&self) -> Option<SysExEnd> {
+        self.end
+    }
+}
+
+impl<const N: usize> fmt::Debug for SysExChunk<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SysExChunk")
+            .field("data", &self.data())
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .finish()
+    }
+}
+
+/// What a [`StreamParser`] skipped, by reason. Every byte the parser does
+/// not deliver is counted here; the counters saturate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StreamStats {
+    /// Data bytes with no status byte to belong to (the stream started in
+    /// the middle of a message, or followed an undefined status byte).
+    pub stray_data_bytes: u64,
+    /// The undefined status bytes `0xF4`, `0xF5`, `0xF9` and `0xFD`.
+    pub undefined_status_bytes: u64,
+    /// `0xF7` bytes outside a System Exclusive message.
+    pub stray_end_of_exclusive: u64,
+    /// Messages cut short by a status byte before all their data bytes came
+    /// (their data bytes are dropped with them).
+    pub incomplete_messages: u64,
+    /// System Exclusive messages ended without `0xF7` (still delivered, with
+    /// [`SysExEnd::Unterminated`]).
+    pub unterminated_sysex: u64,
+}
+
+/// The events one byte completes: none, one or two (a status byte that cuts
+/// a SysEx short ends it and may itself be a one-byte message).
+#[derive(Clone, Debug)]
+pub struct Events<const N: usize> {
+    items: [Option<StreamEvent<N>>; 2],
+    next: usize,
+}
+
+impl<const N: usize> Events<N> {
+    const NONE: Self = Self {
+        items: [None, None],
+        next: 0,
+    };
+
+    fn add(&mut self, event: StreamEvent<N>) {
+        let free = if self.items[0].is_none() { 0 } else { 1 };
+        self.items[free] = Some(event);
+    }
+}
+
+impl<const N: usize> Iterator for Events<N> {
+    type Item = StreamEvent<N>;
+
+    #[inline]
+    fn next(&mut self) -> Option<StreamEvent<N>> {
+        let item = self.items.get_mut(self.next)?.take();
+        self.next += 1;
+        item
+    }
+}
+
+/// The parser: feed it bytes, get messages and SysEx chunks.
+///
+/// `N` is the SysEx chunk size, at least 1. The parser is `N + 32` bytes or
+/// so, holds no references and never allocates, so it can live in an
+/// interrupt handler or on an embedded target.
+///
+/// ```
+/// use bbx_midi::stream::{StreamEvent, StreamParser, SysExEnd};
+///
+/// let mut parser = StreamParser::<4>::new();
+/// let mut data = Vec::new();
+/// for event in parser.parse(&[0xF0, 0x7E, 1, 2, 3, 4, 5, 0xF7]) {
+///     if let StreamEvent::SysEx(chunk) = event {
+///         data.extend_from_slice(chunk.data());
+///         if let Some(end) = chunk.end() {
+///             assert_eq!(end, SysExEnd::Terminated);
+///         }
+///     }
+/// }
+/// assert_eq!(data, [0x7E, 1, 2, 3, 4, 5]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct StreamParser<const N: usize> {
+    /// The status the next data bytes belong to: a channel status (kept as
+    /// running status), a system common status waiting for its data, or 0.
+    status: u8,
+    /// Data bytes `status` takes (1 or 2).
+    needed: u8,
+    /// Data bytes received for the current message.
+    data: [u8; 2],
+    have: u8,
+    /// Inside `0xF0` … `0xF7`.
+    in_sysex: bool,
+    /// No chunk of the current SysEx delivered yet.
+    sysex_start: bool,
+    sysex: [u8; N],
+    sysex_len: usize,
+    stats: StreamStats,
+}
+
+impl<const N: usize> Default for StreamParser<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> StreamParser<N> {
+    /// A parser at the start of a stream: no running status, not in SysEx.
+    ///
+    /// A chunk size `N` of 0 is a compile-time error.
+    pub const fn new() -> Self {
+        const { assert!(N > 0, "the SysEx chunk size N must be at least 1") };
+        Self {
+            status: 0,
+            needed: 0,
+            data: [0; 2],
+            have: 0,
+            in_sysex: false,
+            sysex_start: false,
+            sysex: [0; N],
+            sysex_len: 0,
+            stats: StreamStats {
+                stray_data_bytes: 0,
+                undefined_status_bytes: 0,
+                stray_end_of_exclusive: 0,
+                incomplete_messages: 0,
+                unterminated_sysex: 0,
+            },
+        }
+    }
+
+    /// What has been skipped since the parser was made or [reset](Self::reset).
+    pub fn stats(&self) -> StreamStats {
+        self.stats
+    }
+
+    /// Forgets the stream so far (running status, a SysEx in progress, the
+    /// counters), as after a cable was plugged in again.
+    pub fn reset(&mut self) {
+        *self = Self::new();
+    }
+
+    /// Takes the next byte of the stream and returns the events it completes.
+    ///
+    /// Never allocates, never panics; constant time, plus an `N`-byte copy
+    /// when it completes a SysEx chunk.
+    ///
+    /// ```
+    /// use bbx_midi::stream::{StreamEvent, StreamParser};
+    /// use bbx_midi::MidiMessage;
+    ///
+    /// let mut parser = StreamParser::<16>::new();
+    /// assert_eq!(parser.push(0xC0).count(), 0);
+    /// let events: Vec<_> = parser.push(5).collect();
+    /// assert_eq!(events, [StreamEvent::Message(MidiMessage::program_change(0, 5)?)]);
+    /// # Ok::<(), bbx_midi::MidiError>(())
+    /// ```
+    pub fn push(&mut self, byte: u8) -> Events<N> {
+        let mut events = Events::NONE;
+        match byte {
+            0xF8 | 0xFA..=0xFC | 0xFE | 0xFF => {
+                events.add(StreamEvent::Message(MidiMessage::from_valid(byte, 0, 0, 1)));
+            }
+            0xF9 | 0xFD => count(&mut self.stats.undefined_status_bytes),
+            0x80..=0xF7 => self.status_byte(byte, &mut events),
+            0x00..=0x7F if self.in_sysex => {
+                self.sysex[self.sysex_len] = byte;
+                self.sysex_len += 1;
+                if self.sysex_len == N {
+                    events.add(self.sysex_chunk(None));
+                }
+            }
+            0x00..=0x7F if self.status == 0 => count(&mut self.stats.stray_data_bytes),
+            0x00..=0x7F => {
+                self.data[usize::from(self.have)] = byte;
+                self.have += 1;
+                if self.have == self.needed {
+                    let [data1, data2] = self.data;
+                    let len = usize::from(self.needed) + 1;
+                    let message = MidiMessage::from_valid(self.status, data1, data2, len);
+                    events.add(StreamEvent::Message(message));
+                    self.have = 0;
+                    if self.status >= 0xF0 {
+                        // System common messages do not run on.
+                        self.status = 0;
+                    }
+                }
+            }
+        }
+        events
+    }
+
+    /// A status byte other than real-time: it ends a SysEx in progress or
+    /// cuts short a message, then starts its own.
+    fn status_byte(&mut self, byte: u8, events: &mut Events<N>) {
+        if self.in_sysex {
+            let end = if byte == 0xF7 {
+                SysExEnd::Terminated
+            } else {
+                count(&mut self.stats.unterminated_sysex);
+                SysExEnd::Unterminated
+            };
+            events.add(self.sysex_chunk(Some(end)));
+            self.in_sysex = false;
+            if byte == 0xF7 {
+                return;
+            }
+        } else if self.have > 0 {
+            count(&mut self.stats.incomplete_messages);
+        }
+        self.have = 0;
+        self.status = 0;
+        match byte {
+            0x80..=0xEF | 0xF1..=0xF3 => {
+                self.status = byte;
+                // Every status in these ranges starts a 2- or 3-byte message.
+                self.needed = match message_len(byte) {
+                    Ok(len) => len as u8 - 1,
+                    Err(_) => 0,
+                };
+            }
+            0xF0 => {
+                self.in_sysex = true;
+                self.sysex_start = true;
+                self.sysex_len = 0;
+            }
+            0xF6 => events.add(StreamEvent::Message(MidiMessage::TUNE_REQUEST)),
+            0xF7 => count(&mut self.stats.stray_end_of_exclusive),
+            // 0xF4, 0xF5: undefined system common; the data bytes that may
+            // follow are counted as stray.
+            _ => count(&mut self.stats.undefined_status_bytes),
+        }
+    }
+
+    /// Takes the SysEx bytes gathered so far as a chunk.
+    fn sysex_chunk(&mut self, end: Option<SysExEnd>) -> StreamEvent<N> {
+        let chunk = SysExChunk {
+            bytes: self.sysex,
+            len: self.sysex_len,
+            start: self.sysex_start,
+            end,
+        };
+        self.sysex_start = false;
+        self.sysex_len = 0;
+        StreamEvent::SysEx(chunk)
+    }
+
+    /// Ends the stream: a SysEx in progress is delivered as unterminated,
+    /// a message missing data bytes is counted as incomplete. The parser is
+    /// then at the start of a new stream, with its counters kept.
+    ///
+    /// ```
+    /// use bbx_midi::stream::{StreamEvent, StreamParser, SysExEnd};
+    ///
+    /// let mut parser = StreamParser::<8>::new();
+    /// assert_eq!(parser.parse(&[0xF0, 0x41, 0x10]).count(), 0);
+    /// let Some(StreamEvent::SysEx(last)) = parser.finish() else { panic!() };
+    /// assert_eq!((last.data(), last.end()), (&[0x41, 0x10][..], Some(SysExEnd::Unterminated)));
+    /// ```
+    pub fn finish(&mut self) -> Option<StreamEvent<N>> {
+        let event = if self.in_sysex {
+            count(&mut self.stats.unterminated_sysex);
+            Some(self.sysex_chunk(Some(SysExEnd::Unterminated)))
+        } else {
+            if self.have > 0 {
+                count(&mut self.stats.incomplete_messages);
+            }
+            None
+        };
+        let stats = self.stats;
+        *self = Self::new();
+        self.stats = stats;
+        event
+    }
+
+    /// Parses `bytes` lazily: an iterator over the events they complete,
+    /// continuing from (and updating) the parser's state.
+    ///
+    /// ```
+    /// use bbx_midi::stream::StreamParser;
+    ///
+    /// let mut parser = StreamParser::<16>::new();
+    /// // A stream cut between two reads: the state carries over.
+    /// assert_eq!(parser.parse(&[0x90, 60]).count(), 0);
+    /// assert_eq!(parser.parse(&[100]).count(), 1);
+    /// ```
+    pub fn parse<'p, 'b>(&'p mut self, bytes: &'b [u8]) -> Parse<'p, 'b, N> {
+        Parse {
+            parser: self,
+            bytes: bytes.iter(),
+            pending: Events::NONE,
+        }
+    }
+}
+
+fn count(counter: &mut u64) {
+    *counter = counter.saturating_add(1);
+}
+
+/// The iterator of [`StreamParser::parse`].
+#[derive(Debug)]
+pub struct Parse<'p, 'b, const N: usize> {
+    parser: &'p mut StreamParser<N>,
+    bytes: core::slice::Iter<'b, u8>,
+    pending: Events<N>,
+}
+
+impl<const N: usize> Iterator for Parse<'_, '_, N> {
+    type Item = StreamEvent<N>;
+
+    fn next(&mut self) -> Option<StreamEvent<N>> {
+        loop {
+            if let Some(event) = self.pending.next() {
+                return Some(event);
+            }
+            let &byte = self.bytes.next()?;
+            self.pending = self.parser.push(byte);
+        }
+    }
+}
