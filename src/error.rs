@@ -64,6 +64,19 @@ pub enum MidiError {
         /// The byte.
         byte: u8,
     },
+    /// Bytes given as a System Exclusive message do not start with `0xF0`.
+    NotSysEx {
+        /// The first byte, or `None` if there was none.
+        first: Option<u8>,
+    },
+    /// A System Exclusive message does not end with `0xF7`.
+    UnterminatedSysEx {
+        /// Its length, `0xF0` included.
+        len: usize,
+    },
+    /// [`MidiMessage::INVALID`](crate::MidiMessage::INVALID) was given where
+    /// a MIDI message is needed: it has no wire bytes.
+    Invalid,
     /// A channel number above 15 was given to a constructor. Channels are
     /// numbered 0 to 15 here (shown as 1 to 16 to musicians).
     ChannelOutOfRange {
@@ -117,6 +130,19 @@ impl fmt::Display for MidiError {
                     "byte {index} is {byte:#04x}, not a data byte (0x00..=0x7f)"
                 )
             }
+            MidiError::NotSysEx { first: Some(byte) } => {
+                write!(
+                    f,
+                    "System Exclusive must start with 0xf0, found {byte:#04x}"
+                )
+            }
+            MidiError::NotSysEx { first: None } => {
+                f.write_str("System Exclusive must start with 0xf0, found nothing")
+            }
+            MidiError::UnterminatedSysEx { len } => {
+                write!(f, "System Exclusive of {len} bytes does not end with 0xf7")
+            }
+            MidiError::Invalid => f.write_str("MidiMessage::INVALID has no MIDI bytes"),
             MidiError::ChannelOutOfRange { channel } => {
                 write!(f, "channel {channel} is out of range (0..=15)")
             }
@@ -128,3 +154,47 @@ impl fmt::Display for MidiError {
 }
 
 impl core::error::Error for MidiError {}
+
+/// Why a message was not sent through a
+/// [`MidiSysExProducer`](crate::MidiSysExProducer). Nothing was sent: the
+/// buffer is exactly as before the call.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SendError {
+    /// No room right now; the consumer may make some. The message was not
+    /// sent, like a `false` from `try_send`.
+    Full,
+    /// The bytes are not a MIDI message: not a short message, or not a
+    /// well-formed System Exclusive message (`0xF0`, data bytes, `0xF7`).
+    Invalid(MidiError),
+    /// A System Exclusive message larger than the buffer's SysEx capacity:
+    /// it could never be sent whole, and is not sent in part.
+    TooLarge {
+        /// The message's length in bytes, `0xF0` and `0xF7` included.
+        len: usize,
+        /// The SysEx capacity of the buffer, in bytes.
+        max: usize,
+    },
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendError::Full => f.write_str("MIDI buffer full, message not sent"),
+            SendError::Invalid(err) => write!(f, "not a MIDI message: {err}"),
+            SendError::TooLarge { len, max } => write!(
+                f,
+                "System Exclusive of {len} bytes exceeds the buffer's {max}-byte SysEx capacity"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            SendError::Invalid(err) => Some(err),
+            _ => None,
+        }
+    }
+}

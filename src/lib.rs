@@ -44,6 +44,8 @@
 //!   parsing, checked constructors and accessors.
 //! * [`midi_buffer`]: the ring buffer typed for MIDI, as the audio code uses
 //!   it.
+//! * [`midi_sysex_buffer`]: the same with System Exclusive, in order with
+//!   the short messages, whole or not at all.
 //! * [`stream`]: a parser for raw MIDI byte streams (running status,
 //!   real-time bytes anywhere, SysEx in chunks), allocation-free.
 //!
@@ -63,10 +65,12 @@ mod message;
 pub mod spsc;
 pub mod stream;
 mod sync;
+pub mod sysex;
 
 pub use buffer::{MidiBufferConsumer, MidiBufferProducer, midi_buffer};
-pub use error::MidiError;
+pub use error::{MidiError, SendError};
 pub use message::{MessageKind, MidiMessage};
+pub use sysex::{MidiSysExConsumer, MidiSysExProducer, Received, midi_sysex_buffer};
 
 /// Every code block of the documented behaviour (`docs/lock-free-midi-buffer.md`)
 /// runs as a doctest, unchanged.

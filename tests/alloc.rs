@@ -180,6 +180,36 @@ fn the_stream_parser_does_not_allocate() {
 }
 
 #[test]
+fn the_sysex_buffer_does_not_allocate() {
+    let (mut producer, mut consumer) = bbx_midi::midi_sysex_buffer(16, 256);
+    let sysex = [0xF0, 0x7E, 0x7F, 0x06, 0x01, 0xF7];
+    let mut buf = [0u8; 256];
+    let mut small = [0u8; 2];
+    let (calls, ()) = allocator_calls(|| {
+        for _ in 0..1000 {
+            producer.try_send_bytes(&sysex).unwrap();
+            producer.try_send_bytes(&[0x90, 60, 100]).unwrap();
+            assert!(producer.try_send_sysex(&[0xF0]).is_err());
+            assert!(matches!(
+                consumer.try_recv(&mut buf),
+                Some(bbx_midi::Received::SysEx(_))
+            ));
+            assert!(matches!(
+                consumer.try_recv(&mut buf),
+                Some(bbx_midi::Received::Message(_))
+            ));
+            producer.try_send_sysex(&sysex).unwrap();
+            assert!(matches!(
+                consumer.try_recv(&mut small),
+                Some(bbx_midi::Received::SysExTooLarge { len: 6 })
+            ));
+            assert!(consumer.try_recv(&mut buf).is_none());
+        }
+    });
+    assert_eq!(calls, 0);
+}
+
+#[test]
 fn spsc_operations_do_not_allocate() {
     let (mut producer, mut consumer) = SpscRingBuffer::new::<u32>(8);
     let mut out = [0u32; 8];
