@@ -53,6 +53,8 @@
 //!
 //! * `std` (default): nothing in the crate needs it; turn it off for
 //!   `#![no_std]` targets with an allocator (embedded instruments).
+//! * `wmidi`, `midly`: `TryFrom` conversions between [`MidiMessage`] and
+//!   `wmidi::MidiMessage` or `midly::live::LiveEvent`, both ways.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(rust_2018_idioms)]
@@ -61,6 +63,8 @@ extern crate alloc;
 
 mod buffer;
 mod error;
+#[cfg(any(feature = "wmidi", feature = "midly"))]
+mod interop;
 mod message;
 pub mod spsc;
 pub mod stream;
