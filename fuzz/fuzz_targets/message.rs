@@ -1,0 +1,8 @@
+//! `MidiMessage::parse`, `From<&[u8]>` and `new` on arbitrary bytes.
+#![no_main]
+
+#[allow(dead_code, reason = "each target uses part of the shared properties")]
+#[path = "../../tests/support/properties.rs"]
+mod properties;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| properties::check_message(data));

@@ -1,0 +1,37 @@
+//! Replays the inputs kept from fuzzing (`tests/corpus/{message,stream}/`)
+//! through the same properties the fuzz targets check.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+
+fn corpus(target: &str) -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(target);
+    let mut inputs: Vec<Vec<u8>> = fs::read_dir(&dir)
+        .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
+        .map(|entry| fs::read(entry.unwrap().path()).unwrap())
+        .collect();
+    inputs.sort();
+    inputs
+}
+
+#[test]
+fn the_message_corpus_still_holds() {
+    let inputs = corpus("message");
+    assert!(inputs.len() >= 10, "{} inputs", inputs.len());
+    for input in &inputs {
+        support::properties::check_message(input);
+    }
+}
+
+#[test]
+fn the_stream_corpus_still_holds() {
+    let inputs = corpus("stream");
+    assert!(inputs.len() >= 10, "{} inputs", inputs.len());
+    for input in &inputs {
+        support::properties::check_stream(input);
+    }
+}

@@ -1,0 +1,2 @@
+//! Code shared by several test files.
+pub mod properties;
