@@ -46,6 +46,9 @@
 //!   it.
 //! * [`midi_sysex_buffer`]: the same with System Exclusive, in order with
 //!   the short messages, whole or not at all.
+//! * [`timing`]: [`MidiEvent`]s stamped at arrival, [`midi_event_buffer`]
+//!   and a [`BlockScheduler`] that gives each event its frame in the audio
+//!   block: sample-accurate MIDI, lock-free.
 //! * [`stream`]: a parser for raw MIDI byte streams (running status,
 //!   real-time bytes anywhere, SysEx in chunks), allocation-free.
 //!
@@ -70,11 +73,17 @@ pub mod spsc;
 pub mod stream;
 mod sync;
 pub mod sysex;
+pub mod timing;
 
-pub use buffer::{MidiBufferConsumer, MidiBufferProducer, midi_buffer};
+pub use buffer::{
+    BufferItem, MidiBufferConsumer, MidiBufferProducer, midi_buffer, midi_event_buffer,
+};
 pub use error::{MidiError, SendError};
 pub use message::{MessageKind, MidiMessage};
 pub use sysex::{MidiSysExConsumer, MidiSysExProducer, Received, midi_sysex_buffer};
+#[cfg(feature = "std")]
+pub use timing::MidiClock;
+pub use timing::{BlockScheduler, MidiEvent, SchedulerStats};
 
 /// Every code block of the documented behaviour (`docs/lock-free-midi-buffer.md`)
 /// runs as a doctest, unchanged.

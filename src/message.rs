@@ -535,6 +535,36 @@ impl MidiMessage {
         Self::channel_message(0xB0, channel, 123, 0)
     }
 
+    /// The messages that release every note on every channel: for each of
+    /// the 16 channels, Sustain (controller 64) off, then All Notes Off.
+    ///
+    /// What a synthesizer should apply when it learns that messages were
+    /// lost (see [`take_dropped`](crate::MidiBufferConsumer::take_dropped)):
+    /// a lost Note Off leaves a note hanging, and All Notes Off alone does
+    /// not end notes held by the sustain pedal. Sounds already in their
+    /// release phase finish naturally; nothing is cut off abruptly.
+    ///
+    /// ```
+    /// use bbx_midi::{MessageKind, MidiMessage};
+    ///
+    /// let release = MidiMessage::release_all_notes();
+    /// assert_eq!(release.len(), 32);
+    /// assert_eq!(release[0].as_bytes(), &[0xB0, 64, 0]);
+    /// assert_eq!(release[1].kind(), MessageKind::AllNotesOff);
+    /// assert_eq!(release[31].channel(), Some(15));
+    /// ```
+    pub const fn release_all_notes() -> [MidiMessage; 32] {
+        let mut messages = [Self::INVALID; 32];
+        let mut channel = 0;
+        while channel < 16 {
+            let status = 0xB0 | channel as u8;
+            messages[2 * channel] = Self::from_valid(status, 64, 0, 3);
+            messages[2 * channel + 1] = Self::from_valid(status, 123, 0, 3);
+            channel += 1;
+        }
+        messages
+    }
+
     /// MIDI Time Code quarter frame: `piece` 0–7 says which nibble of the
     /// time code `value` (0–15) carries.
     ///

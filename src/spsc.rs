@@ -127,6 +127,7 @@ impl SpscRingBuffer {
             capacity,
             abandoned: AtomicBool::new(false),
             head_slot_at_drop: AtomicUsize::new(0),
+            dropped: AtomicUsize::new(0),
         });
         let producer = Producer {
             shared: Arc::clone(&shared),
@@ -135,6 +136,7 @@ impl SpscRingBuffer {
             tail: start,
             tail_slot: 0,
             cached_head: Cell::new(start),
+            dropped: 0,
             _invariant: PhantomData,
         };
         let consumer = Consumer {
@@ -144,6 +146,7 @@ impl SpscRingBuffer {
             head: start,
             head_slot: 0,
             cached_tail: Cell::new(start),
+            dropped_seen: 0,
             _invariant: PhantomData,
         };
         (producer, consumer)
@@ -174,6 +177,11 @@ struct Shared<T> {
     /// the wrapping counters alone cannot say where the oldest item sits, and
     /// `Drop` needs it to drop the items left behind.
     head_slot_at_drop: AtomicUsize,
+    /// Items the producer reported dropped, in total, wrapping. Written only
+    /// by the producer (`Release`), read by the consumer (`Acquire`); both
+    /// rarely, so it shares the cold line. A single writer and a plain store
+    /// keep both sides wait-free on every architecture (no read-modify-write).
+    dropped: AtomicUsize,
 }
 
 impl<T> Drop for Shared<T> {
@@ -229,6 +237,8 @@ pub struct Producer<T> {
     /// real one, so `capacity - (tail - cached_head)` is a lower bound on the
     /// free slots and a push it allows is always safe.
     cached_head: Cell<usize>,
+    /// Our own count of dropped items; we are the only writer of `dropped`.
+    dropped: usize,
     /// Invariant in `T`: were `Producer<&'static str>` a subtype of
     /// `Producer<&'a str>`, short-lived references could reach a consumer
     /// that hands them out as `'static`.
@@ -408,6 +418,38 @@ impl<T> Producer<T> {
         self.capacity
     }
 
+    /// Reports `n` items that this side gave up on, typically because the
+    /// buffer was full, so that the consumer learns of the loss through
+    /// [`Consumer::take_dropped`].
+    ///
+    /// The ring buffer never drops anything by itself; this is for layers
+    /// above it that do. Wait-free (one plain store); never allocates.
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new(1);
+    /// producer.try_push(1).unwrap();
+    /// if producer.try_push(2).is_err() {
+    ///     producer.add_dropped(1);
+    /// }
+    /// assert_eq!(producer.dropped(), 1);
+    /// assert_eq!(consumer.take_dropped(), 1);
+    /// assert_eq!(consumer.take_dropped(), 0);
+    /// ```
+    #[inline]
+    pub fn add_dropped(&mut self, n: usize) {
+        self.dropped = self.dropped.wrapping_add(n);
+        // Release: a consumer that sees the new total also sees everything
+        // this side did before the loss, the pushes before it included.
+        self.shared.dropped.store(self.dropped, Ordering::Release);
+    }
+
+    /// The total of [`add_dropped`](Self::add_dropped) reports so far
+    /// (wrapping at `usize::MAX`).
+    #[inline]
+    pub fn dropped(&self) -> usize {
+        self.dropped
+    }
+
     /// Whether the [`Consumer`] has been dropped.
     ///
     /// Once it returns `true`, everything the consumer did before it was
@@ -472,6 +514,8 @@ pub struct Consumer<T> {
     /// real one, so `cached_tail - head` is a lower bound on the items ready
     /// and a pop it allows is always safe.
     cached_tail: Cell<usize>,
+    /// The producer's `dropped` total when we last took it.
+    dropped_seen: usize,
     /// Invariant in `T`, for the reason given on [`Producer`].
     _invariant: PhantomData<fn(T) -> T>,
 }
@@ -673,6 +717,19 @@ impl<T> Consumer<T> {
     #[inline]
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// The number of items the producer reported dropped (with
+    /// [`Producer::add_dropped`]) since the last call.
+    ///
+    /// Wait-free (one load); never allocates.
+    #[inline]
+    pub fn take_dropped(&mut self) -> usize {
+        // Acquire pairs with the Release in `add_dropped`.
+        let total = self.shared.dropped.load(Ordering::Acquire);
+        let new = total.wrapping_sub(self.dropped_seen);
+        self.dropped_seen = total;
+        new
     }
 
     /// Whether the [`Producer`] has been dropped.

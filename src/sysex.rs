@@ -125,9 +125,16 @@ impl MidiSysExProducer {
     /// assert!(producer.try_send(bbx_midi::MidiMessage::START));
     /// assert!(!producer.try_send(bbx_midi::MidiMessage::STOP));
     /// ```
+    ///
+    /// A refused message is counted as dropped, as with
+    /// [`MidiBufferProducer::try_send`](crate::MidiBufferProducer::try_send).
     #[inline]
     pub fn try_send(&mut self, message: MidiMessage) -> bool {
-        self.entries.try_push(Entry::Message(message)).is_ok()
+        if self.entries.try_push(Entry::Message(message)).is_ok() {
+            return true;
+        }
+        self.entries.add_dropped(1);
+        false
     }
 
     /// Sends one complete System Exclusive message: `0xF0`, data bytes,
@@ -139,7 +146,8 @@ impl MidiSysExProducer {
     /// message ([`MidiError::NotSysEx`], [`MidiError::UnterminatedSysEx`],
     /// [`MidiError::InvalidDataByte`]); [`SendError::TooLarge`] if it is
     /// longer than [`sysex_capacity`](Self::sysex_capacity);
-    /// [`SendError::Full`] if there is not room for it right now.
+    /// [`SendError::Full`] if there is not room for it right now (counted
+    /// as dropped, see [`MidiSysExConsumer::take_dropped`]).
     ///
     /// ```
     /// use bbx_midi::{MidiError, SendError, midi_sysex_buffer};
@@ -166,6 +174,7 @@ impl MidiSysExProducer {
             });
         }
         if self.entries.is_full() || self.bytes.slots() < sysex.len() {
+            self.entries.add_dropped(1);
             return Err(SendError::Full);
         }
         // Only this thread adds to either ring, so the room seen above can
@@ -209,6 +218,13 @@ impl MidiSysExProducer {
         } else {
             Err(SendError::Full)
         }
+    }
+
+    /// The number of messages, short or SysEx, dropped so far because the
+    /// buffer was full.
+    #[inline]
+    pub fn dropped(&self) -> usize {
+        self.entries.dropped()
     }
 
     /// Whether no entry is free right now (no message of any kind can be
@@ -332,6 +348,23 @@ impl MidiSysExConsumer {
             left -= read;
         }
         Some(Received::SysExTooLarge { len })
+    }
+
+    /// The number of messages, short or SysEx, the producer dropped because
+    /// the buffer was full, since the last call. See
+    /// [`MidiBufferConsumer::take_dropped`](crate::MidiBufferConsumer::take_dropped).
+    ///
+    /// ```
+    /// use bbx_midi::{MidiMessage, midi_sysex_buffer};
+    ///
+    /// let (mut producer, mut consumer) = midi_sysex_buffer(1, 16);
+    /// producer.try_send(MidiMessage::START);
+    /// assert!(producer.try_send_bytes(&[0xF0, 0xF7]).is_err());
+    /// assert_eq!(consumer.take_dropped(), 1);
+    /// ```
+    #[inline]
+    pub fn take_dropped(&mut self) -> usize {
+        self.entries.take_dropped()
     }
 
     /// The number of messages, short or SysEx, waiting right now.

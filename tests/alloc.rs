@@ -210,6 +210,33 @@ fn the_sysex_buffer_does_not_allocate() {
 }
 
 #[test]
+fn scheduling_and_overflow_recovery_do_not_allocate() {
+    let (mut producer, mut consumer) = bbx_midi::midi_event_buffer(64);
+    let mut scheduler = bbx_midi::BlockScheduler::new(48_000.0, 10_000);
+    let mut synth_state = 0usize;
+    let (calls, ()) = allocator_calls(|| {
+        for block in 0..1000u64 {
+            let start = block * 10_000;
+            for i in 0..70u64 {
+                producer.try_send_at(MidiMessage::TIMING_CLOCK, start + i * 100);
+            }
+            scheduler.begin_block(start, 480);
+            while let Some((frame, message)) = scheduler.next_event(&mut consumer) {
+                synth_state = synth_state.wrapping_add(frame + message.as_bytes().len());
+            }
+            if consumer.take_dropped() > 0 {
+                for message in MidiMessage::release_all_notes() {
+                    synth_state = synth_state.wrapping_add(message.as_bytes().len());
+                }
+            }
+        }
+    });
+    assert_eq!(calls, 0);
+    assert!(synth_state > 0);
+    assert!(scheduler.stats().events > 0);
+}
+
+#[test]
 fn spsc_operations_do_not_allocate() {
     let (mut producer, mut consumer) = SpscRingBuffer::new::<u32>(8);
     let mut out = [0u32; 8];

@@ -165,3 +165,157 @@ fn try_send_slice_sends_what_fits_in_order() {
     );
     assert_eq!(consumer.pop_into(&mut [MidiMessage::INVALID; 8]), 3);
 }
+
+#[test]
+fn a_refused_send_is_counted_as_dropped_and_the_consumer_learns_it_once() {
+    let (mut producer, mut consumer) = midi_buffer(2);
+    assert!(producer.try_send(note(1)));
+    assert!(producer.try_send(note(2)));
+    for n in 3..8 {
+        assert!(!producer.try_send(note(n)));
+    }
+    assert_eq!(producer.dropped(), 5);
+    assert_eq!(consumer.take_dropped(), 5);
+    assert_eq!(consumer.take_dropped(), 0);
+    assert_eq!(consumer.try_pop(), Some(note(1)), "what was sent is intact");
+    assert!(producer.try_send(note(9)));
+    assert!(!producer.try_send(note(10)));
+    assert_eq!(consumer.take_dropped(), 1);
+    assert_eq!(producer.dropped(), 6);
+}
+
+#[test]
+fn the_unsent_part_of_a_slice_is_counted_as_dropped() {
+    let (mut producer, mut consumer) = midi_buffer(3);
+    let batch: Vec<MidiMessage> = (0..5).map(note).collect();
+    assert_eq!(producer.try_send_slice(&batch), 3);
+    assert_eq!(consumer.take_dropped(), 2);
+    assert_eq!(producer.try_send_slice(&batch[..0]), 0);
+    assert_eq!(consumer.take_dropped(), 0);
+}
+
+/// Just enough of a synthesizer's note handling to see hanging notes: held
+/// keys, the sustain pedal, and notes kept sounding by it.
+#[derive(Default)]
+struct Notes {
+    keys_down: std::collections::HashSet<(u8, u8)>,
+    sustained: std::collections::HashSet<(u8, u8)>,
+    pedal: [bool; 16],
+}
+
+impl Notes {
+    fn apply(&mut self, msg: MidiMessage) {
+        let Some(ch) = msg.channel() else { return };
+        match msg.kind() {
+            bbx_midi::MessageKind::NoteOn => {
+                self.keys_down.insert((ch, msg.note().unwrap()));
+            }
+            bbx_midi::MessageKind::NoteOff => {
+                let key = (ch, msg.note().unwrap());
+                if self.keys_down.remove(&key) && self.pedal[usize::from(ch)] {
+                    self.sustained.insert(key);
+                }
+            }
+            bbx_midi::MessageKind::ControlChange if msg.controller() == Some(64) => {
+                self.pedal[usize::from(ch)] = msg.value().unwrap() >= 64;
+                if !self.pedal[usize::from(ch)] {
+                    self.sustained.retain(|(c, _)| *c != ch);
+                }
+            }
+            // MIDI 1.0: All Notes Off acts as Note Off for every key, so
+            // notes held by the pedal keep sounding.
+            bbx_midi::MessageKind::AllNotesOff => {
+                let released: Vec<_> = self
+                    .keys_down
+                    .iter()
+                    .filter(|(c, _)| *c == ch)
+                    .copied()
+                    .collect();
+                for key in released {
+                    self.apply(MidiMessage::note_off(key.0, key.1, 0).unwrap());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn sounding(&self) -> usize {
+        self.keys_down.len() + self.sustained.len()
+    }
+}
+
+#[test]
+fn release_all_notes_ends_notes_whose_note_off_was_lost() {
+    let (mut producer, mut consumer) = midi_buffer(8);
+    let mut synth = Notes::default();
+    // Pedal down on channel 2, notes on channels 0 and 2, then a flood.
+    let sent = [
+        MidiMessage::control_change(2, 64, 127).unwrap(),
+        MidiMessage::note_on(0, 60, 100).unwrap(),
+        MidiMessage::note_on(2, 64, 100).unwrap(),
+        MidiMessage::note_on(2, 67, 100).unwrap(),
+    ];
+    for msg in sent {
+        assert!(producer.try_send(msg));
+    }
+    while let Some(msg) = consumer.try_pop() {
+        synth.apply(msg);
+    }
+    for value in 0..8 {
+        producer.try_send(MidiMessage::control_change(0, 1, value).unwrap());
+    }
+    // The Note Offs and the pedal release are lost in the overflow.
+    assert!(!producer.try_send(MidiMessage::note_off(0, 60, 0).unwrap()));
+    assert!(!producer.try_send(MidiMessage::note_off(2, 64, 0).unwrap()));
+    assert!(!producer.try_send(MidiMessage::control_change(2, 64, 0).unwrap()));
+    while let Some(msg) = consumer.try_pop() {
+        synth.apply(msg);
+    }
+    assert_eq!(synth.sounding(), 3, "three notes hang");
+    assert_eq!(consumer.take_dropped(), 3);
+    for msg in MidiMessage::release_all_notes() {
+        synth.apply(msg);
+    }
+    assert_eq!(synth.sounding(), 0);
+}
+
+#[test]
+fn all_notes_off_alone_would_leave_pedalled_notes_hanging() {
+    let mut synth = Notes::default();
+    synth.apply(MidiMessage::control_change(5, 64, 127).unwrap());
+    synth.apply(MidiMessage::note_on(5, 50, 90).unwrap());
+    synth.apply(MidiMessage::all_notes_off(5).unwrap());
+    assert_eq!(synth.sounding(), 1, "the model honours the pedal");
+    for msg in MidiMessage::release_all_notes() {
+        synth.apply(msg);
+    }
+    assert_eq!(synth.sounding(), 0);
+}
+
+#[test]
+fn release_all_notes_covers_every_channel_pedal_first() {
+    let release = MidiMessage::release_all_notes();
+    for ch in 0..16u8 {
+        assert_eq!(
+            release[2 * usize::from(ch)],
+            MidiMessage::control_change(ch, 64, 0).unwrap()
+        );
+        assert_eq!(
+            release[2 * usize::from(ch) + 1],
+            MidiMessage::all_notes_off(ch).unwrap()
+        );
+    }
+}
+
+#[test]
+fn an_event_buffer_carries_timestamps_and_counts_drops_too() {
+    let (mut producer, mut consumer) = bbx_midi::midi_event_buffer(1);
+    assert!(producer.try_send_at(note(1), 10));
+    assert!(!producer.try_send_at(note(2), 20));
+    assert_eq!(consumer.peek().map(|e| e.time), Some(10));
+    assert_eq!(
+        consumer.try_pop(),
+        Some(bbx_midi::MidiEvent::new(note(1), 10))
+    );
+    assert_eq!(consumer.take_dropped(), 1);
+}

@@ -380,3 +380,20 @@ fn a_panicking_drop_does_not_stop_the_other_leftovers_being_dropped() {
         (vec![1, 2, 3], true)
     );
 }
+
+#[test]
+fn dropped_reports_reach_the_consumer_once() {
+    let (mut producer, mut consumer) = SpscRingBuffer::new::<u8>(1);
+    assert_eq!(consumer.take_dropped(), 0);
+    producer.add_dropped(2);
+    producer.add_dropped(3);
+    assert_eq!(producer.dropped(), 5);
+    assert_eq!(consumer.take_dropped(), 5);
+    assert_eq!(consumer.take_dropped(), 0);
+    producer.add_dropped(usize::MAX);
+    assert_eq!(
+        consumer.take_dropped(),
+        usize::MAX,
+        "wrapping counts still add up"
+    );
+}

@@ -1,0 +1,287 @@
+//! Sample-accurate timing: MIDI stamped when it arrives, played at the frame
+//! it belongs to.
+//!
+//! Applying all the MIDI that arrived during an audio block at the start of
+//! the next block moves every note by up to a block (11.6 ms at 512 frames
+//! and 44.1 kHz), differently for each note: audible as jitter. Instead:
+//!
+//! 1. the MIDI thread stamps each message with its arrival time
+//!    ([`MidiClock`], or any microsecond clock both threads share) and sends
+//!    a [`MidiEvent`] through a [`midi_event_buffer`](crate::midi_event_buffer);
+//! 2. the audio callback tells a [`BlockScheduler`] when its block starts on
+//!    that clock, and takes the events due in the block with their frame
+//!    offsets.
+//!
+//! **Policy.** Every event is played a fixed latency after it arrived (one
+//! block is the usual choice): the spacing between events is kept to the
+//! frame, at the price of that constant delay. An event whose time is
+//! already past when its block is rendered (it arrived late, or the audio
+//! thread stalled) is played at frame 0 and counted as late. An event due
+//! in a later block stays queued. Events come out in the order they were
+//! sent, with non-decreasing offsets.
+//!
+//! **Two clocks.** The sound card's sample clock and the system clock drift
+//! apart (tens of ppm is usual: a millisecond every minute), and callbacks
+//! start with jitter. The scheduler follows the sound card with a
+//! second-order delay-locked loop: it predicts each block's start from the
+//! last one and the number of frames, and corrects the prediction and the
+//! microseconds-per-frame rate by a small fraction of the measured error.
+//! Jitter is smoothed away and drift is tracked; a gap far beyond jitter (an
+//! xrun, a suspended device) resynchronises at once.
+//!
+//! ```
+//! use bbx_midi::{BlockScheduler, MidiMessage, midi_event_buffer};
+//!
+//! let (mut producer, mut consumer) = midi_event_buffer(256);
+//! // 48 kHz, 480-frame blocks (10 ms), played one block after arrival.
+//! let mut scheduler = BlockScheduler::new(48_000.0, 10_000);
+//!
+//! // A note arrives at t = 1_004_000 µs ...
+//! producer.try_send_at(MidiMessage::note_on(0, 60, 100)?, 1_004_000);
+//! // ... and is played 10 ms later: 4 ms into the block starting at 1_010_000 µs.
+//! scheduler.begin_block(1_000_000, 480);
+//! assert_eq!(scheduler.next_event(&mut consumer), None);
+//! scheduler.begin_block(1_010_000, 480);
+//! let (frame, message) = scheduler.next_event(&mut consumer).unwrap();
+//! assert_eq!((frame, message), (192, MidiMessage::note_on(0, 60, 100)?));
+//! # Ok::<(), bbx_midi::MidiError>(())
+//! ```
+
+use crate::buffer::MidiBufferConsumer;
+use crate::message::MidiMessage;
+
+/// A MIDI message and the time it arrived, in 8 bytes.
+///
+/// The time is in microseconds, kept modulo 2³² (71.6 minutes): the
+/// scheduler compares it with the block's start by wrapping difference, so
+/// it works forever as long as an event is played within half an hour of
+/// its time.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MidiEvent {
+    /// The message.
+    pub message: MidiMessage,
+    /// Its arrival time in microseconds, modulo 2³².
+    pub time: u32,
+}
+
+impl MidiEvent {
+    /// `message` stamped with `time_us` (kept modulo 2³²).
+    ///
+    /// ```
+    /// let event = bbx_midi::MidiEvent::new(bbx_midi::MidiMessage::STOP, (1 << 32) + 5);
+    /// assert_eq!(event.time, 5);
+    /// assert_eq!(std::mem::size_of_val(&event), 8);
+    /// ```
+    #[inline]
+    pub const fn new(message: MidiMessage, time_us: u64) -> Self {
+        Self {
+            message,
+            time: time_us as u32,
+        }
+    }
+}
+
+/// A monotonic microsecond clock that both threads can read: copy it into
+/// the MIDI callback and the audio callback.
+///
+/// Reads `std::time::Instant`, which on Linux, macOS and Windows is a
+/// user-space read of a hardware counter (vDSO, `mach_absolute_time`,
+/// `QueryPerformanceCounter`), not a system call.
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug)]
+pub struct MidiClock {
+    origin: std::time::Instant,
+}
+
+#[cfg(feature = "std")]
+impl MidiClock {
+    /// A clock reading 0 now.
+    pub fn new() -> Self {
+        Self {
+            origin: std::time::Instant::now(),
+        }
+    }
+
+    /// Microseconds since the clock was made.
+    ///
+    /// ```
+    /// let clock = bbx_midi::MidiClock::new();
+    /// let a = clock.now_us();
+    /// assert!(clock.now_us() >= a);
+    /// ```
+    #[inline]
+    pub fn now_us(&self) -> u64 {
+        self.origin.elapsed().as_micros() as u64
+    }
+}
+
+#[cfg(feature = "std")]
+impl Default for MidiClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a [`BlockScheduler`] has done so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SchedulerStats {
+    /// Events delivered.
+    pub events: u64,
+    /// Of those, events already past when their block was rendered, played
+    /// at frame 0.
+    pub late: u64,
+    /// Times the block clock jumped by more than jitter can explain and the
+    /// scheduler started over from the measured time.
+    pub resyncs: u64,
+}
+
+/// Turns the events of a [`midi_event_buffer`](crate::midi_event_buffer)
+/// into frame offsets inside audio blocks. See the [module
+/// documentation](self) for the policy.
+///
+/// Lives in the audio callback's state; never allocates, never blocks.
+#[derive(Clone, Debug)]
+pub struct BlockScheduler {
+    /// Microseconds per frame at the nominal sample rate.
+    nominal_us_per_frame: f64,
+    /// The delay from an event's time to the time it is played.
+    latency_us: f64,
+    /// Loop bandwidth in Hz; 0 disables the drift correction.
+    bandwidth_hz: f64,
+    /// Estimated start of the current block, on the events' clock.
+    start_us: f64,
+    /// Estimated microseconds per frame of the sound card, on that clock.
+    us_per_frame: f64,
+    /// Frames in the current block.
+    frames: usize,
+    /// No offset below this is given out in the current block.
+    next_offset: usize,
+    synced: bool,
+    stats: SchedulerStats,
+}
+
+impl BlockScheduler {
+    /// A scheduler for blocks at `sample_rate` frames per second, playing
+    /// each event `latency_us` microseconds after its time (one block's
+    /// duration is the usual choice). Drift is tracked with a loop
+    /// bandwidth of 0.5 Hz: about two seconds to settle.
+    ///
+    /// # Panics
+    ///
+    /// If `sample_rate` is not a positive finite number.
+    pub fn new(sample_rate: f64, latency_us: u32) -> Self {
+        assert!(
+            sample_rate.is_finite() && sample_rate > 0.0,
+            "BlockScheduler: sample rate must be positive and finite, got {sample_rate}"
+        );
+        let nominal = 1e6 / sample_rate;
+        Self {
+            nominal_us_per_frame: nominal,
+            latency_us: f64::from(latency_us),
+            bandwidth_hz: 0.5,
+            start_us: 0.0,
+            us_per_frame: nominal,
+            frames: 0,
+            next_offset: 0,
+            synced: false,
+            stats: SchedulerStats::default(),
+        }
+    }
+
+    /// The same scheduler with another loop bandwidth: higher follows
+    /// faster and smooths jitter less; 0 trusts the nominal sample rate and
+    /// only resynchronises on large jumps.
+    ///
+    /// # Panics
+    ///
+    /// If `hz` is negative or not finite.
+    pub fn with_bandwidth(mut self, hz: f64) -> Self {
+        assert!(
+            hz.is_finite() && hz >= 0.0,
+            "BlockScheduler: bandwidth must be non-negative and finite, got {hz}"
+        );
+        self.bandwidth_hz = hz;
+        self
+    }
+
+    /// Starts a block of `frames` frames whose callback began at `now_us`
+    /// on the events' clock. Call it once per block, before taking events.
+    ///
+    /// Never allocates; constant time.
+    pub fn begin_block(&mut self, now_us: u64, frames: usize) {
+        let now = now_us as f64;
+        if !self.synced || self.frames == 0 {
+            self.restart(now);
+            self.synced = true;
+        } else {
+            let block_us = self.frames as f64 * self.us_per_frame;
+            let predicted = self.start_us + block_us;
+            let error = now - predicted;
+            if error.abs() > (4.0 * block_us).max(20_000.0) {
+                self.restart(now);
+                self.stats.resyncs += 1;
+            } else {
+                // Second-order DLL (F. Adriaensen, "Using a DLL to filter
+                // time", 2005): w = 2 pi B T, position gain sqrt(2) w, rate
+                // gain w^2.
+                let w = core::f64::consts::TAU * self.bandwidth_hz * block_us / 1e6;
+                self.start_us = predicted + core::f64::consts::SQRT_2 * w * error;
+                self.us_per_frame += w * w * error / self.frames as f64;
+            }
+        }
+        self.frames = frames;
+        self.next_offset = 0;
+    }
+
+    fn restart(&mut self, now: f64) {
+        self.start_us = now;
+        self.us_per_frame = self.nominal_us_per_frame;
+    }
+
+    /// Takes the next event due in the current block and returns its frame
+    /// offset (in `0..frames`, non-decreasing within the block) and message;
+    /// `None` when the next event is due in a later block (it stays queued)
+    /// or there is none.
+    ///
+    /// Wait-free; never allocates.
+    pub fn next_event(
+        &mut self,
+        events: &mut MidiBufferConsumer<crate::MidiEvent>,
+    ) -> Option<(usize, MidiMessage)> {
+        if self.frames == 0 {
+            return None;
+        }
+        let event = *events.peek()?;
+        // The event's time relative to the block start, by wrapping
+        // difference on 32 bits: exact for events within ±35 minutes.
+        let anchor = self.start_us.floor();
+        let since_anchor = event.time.wrapping_sub(anchor as u64 as u32) as i32;
+        let due_us = f64::from(since_anchor) + (anchor - self.start_us) + self.latency_us;
+        let frame = (due_us / self.us_per_frame).round();
+        if frame >= self.frames as f64 {
+            return None;
+        }
+        events.try_pop();
+        self.stats.events += 1;
+        let mut offset = if frame < 0.0 {
+            self.stats.late += 1;
+            0
+        } else {
+            frame as usize
+        };
+        offset = offset.max(self.next_offset);
+        self.next_offset = offset;
+        Some((offset, event.message))
+    }
+
+    /// The scheduler's estimate of the sound card's sample rate on the
+    /// events' clock, in frames per second.
+    pub fn sample_rate_estimate(&self) -> f64 {
+        1e6 / self.us_per_frame
+    }
+
+    /// What the scheduler has done so far.
+    pub fn stats(&self) -> SchedulerStats {
+        self.stats
+    }
+}
