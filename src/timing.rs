@@ -217,7 +217,7 @@ impl BlockScheduler {
             let block_us = self.frames as f64 * self.us_per_frame;
             let predicted = self.start_us + block_us;
             let error = now - predicted;
-            if error.abs() > (4.0 * block_us).max(20_000.0) {
+            if abs(error) > (4.0 * block_us).max(20_000.0) {
                 self.restart(now);
                 self.stats.resyncs += 1;
             } else {
@@ -254,10 +254,10 @@ impl BlockScheduler {
         let event = *events.peek()?;
         // The event's time relative to the block start, by wrapping
         // difference on 32 bits: exact for events within ±35 minutes.
-        let anchor = self.start_us.floor();
+        let anchor = floor(self.start_us);
         let since_anchor = event.time.wrapping_sub(anchor as u64 as u32) as i32;
         let due_us = f64::from(since_anchor) + (anchor - self.start_us) + self.latency_us;
-        let frame = (due_us / self.us_per_frame).round();
+        let frame = floor(due_us / self.us_per_frame + 0.5);
         if frame >= self.frames as f64 {
             return None;
         }
@@ -284,4 +284,20 @@ impl BlockScheduler {
     pub fn stats(&self) -> SchedulerStats {
         self.stats
     }
+}
+
+/// `f64::floor`, which `core` lacks (`no_std` builds have no libm), for the
+/// magnitudes used here (well inside `i64`).
+fn floor(x: f64) -> f64 {
+    let truncated = x as i64 as f64;
+    if truncated > x {
+        truncated - 1.0
+    } else {
+        truncated
+    }
+}
+
+/// `f64::abs`, likewise.
+fn abs(x: f64) -> f64 {
+    if x < 0.0 { -x } else { x }
 }
