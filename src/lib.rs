@@ -58,6 +58,8 @@
 //!   `#![no_std]` targets with an allocator (embedded instruments).
 //! * `wmidi`, `midly`: `TryFrom` conversions between [`MidiMessage`] and
 //!   `wmidi::MidiMessage` or `midly::live::LiveEvent`, both ways.
+//! * `live`: real MIDI input (`midir`) and audio output (`cpal`) for the
+//!   `midi_synth` example; the library itself does not use them.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(rust_2018_idioms)]
