@@ -3,8 +3,9 @@
 //! wire bytes without framing.
 //!
 //! [`StreamParser::push`] takes one byte and returns the events it completes
-//! (at most two); [`StreamParser::parse`] does the same over a slice as an
-//! iterator. Neither allocates, and nothing panics whatever the input.
+//! (at most two); [`StreamParser::parse`] does the same over a slice, calling
+//! a closure with each event. Neither allocates, and nothing panics whatever
+//! the input.
 //!
 //! The rules, from the MIDI 1.0 specification:
 //!
@@ -13,7 +14,8 @@
 //!   cancel it; real-time bytes leave it alone.
 //! * **Real-time bytes** (`0xF8`–`0xFF`) may appear anywhere, even between
 //!   the data bytes of another message or inside SysEx. They are emitted at
-//!   once and do not disturb the message around them.
+//!   once and do not disturb the message around them (inside SysEx, that is
+//!   before the chunk holding the SysEx bytes around them).
 //! * **System Exclusive** (`0xF0` … `0xF7`) is delivered in chunks of at most
 //!   `N` data bytes, marked start/continue/end. It ends at `0xF7`, or at any
 //!   other non-real-time status byte, in which case the last chunk says it
@@ -21,8 +23,8 @@
 //! * **Garbage is skipped and counted, never fatal.** Data bytes with no
 //!   status to belong to, the undefined status bytes `0xF4`, `0xF5`, `0xF9`,
 //!   `0xFD`, a `0xF7` outside SysEx and messages cut short by a new status
-//!   byte are counted in [`StreamStats`]; the parser picks up again at the
-//!   next status byte.
+//!   byte (with or without some of their data bytes) are counted in
+//!   [`StreamStats`]; the parser picks up again at the next status byte.
 //!
 //! ```
 //! use bbx_midi::stream::{StreamEvent, StreamParser};
@@ -30,18 +32,25 @@
 //!
 //! let mut parser = StreamParser::<64>::new();
 //! // A Note On, a second one by running status, with a clock byte inside it.
-//! let bytes = [0x90, 60, 100, 64, 0xF8, 90];
-//! let events: Vec<_> = parser.parse(&bytes).collect();
+//! let mut messages = Vec::new();
+//! parser.parse(&[0x90, 60, 100, 64, 0xF8, 90], |event| {
+//!     if let StreamEvent::Message(message) = event {
+//!         messages.push(message);
+//!     }
+//! });
 //! assert_eq!(
-//!     events,
+//!     messages,
 //!     [
-//!         StreamEvent::Message(MidiMessage::note_on(0, 60, 100)?),
-//!         StreamEvent::Message(MidiMessage::TIMING_CLOCK),
-//!         StreamEvent::Message(MidiMessage::note_on(0, 64, 90)?),
+//!         MidiMessage::note_on(0, 60, 100)?,
+//!         MidiMessage::TIMING_CLOCK,
+//!         MidiMessage::note_on(0, 64, 90)?,
 //!     ]
 //! );
 //! # Ok::<(), bbx_midi::MidiError>(())
 //! ```
+//!
+//! Events borrow the parser: a SysEx chunk's bytes are read in place, never
+//! copied, so each byte costs the same whatever the chunk size `N`.
 
 use core::fmt;
 
@@ -49,11 +58,11 @@ use crate::message::{MidiMessage, message_len};
 
 /// What a [`StreamParser`] delivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamEvent<const N: usize> {
+pub enum StreamEvent<'a> {
     /// A complete short message (channel, system common or real-time).
     Message(MidiMessage),
     /// A piece of a System Exclusive message.
-    SysEx(SysExChunk<N>),
+    SysEx(SysExChunk<'a>),
 }
 
 /// How a System Exclusive message ended.
@@ -66,26 +75,25 @@ pub enum SysExEnd {
     Unterminated,
 }
 
-/// Up to `N` data bytes of a System Exclusive message, with where they sit
-/// in it.
+/// Up to `N` data bytes of a System Exclusive message, read in place in the
+/// parser, with where they sit in the message.
 ///
 /// The data bytes exclude the `0xF0` and `0xF7` framing bytes. A message that
 /// fits in one chunk comes as a single chunk that is both
 /// [start](Self::is_start) and [end](Self::end). An end chunk may be empty,
 /// when the message ended right after a full chunk.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SysExChunk<const N: usize> {
-    bytes: [u8; N],
-    len: usize,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SysExChunk<'a> {
+    data: &'a [u8],
     start: bool,
     end: Option<SysExEnd>,
 }
 
-impl<const N: usize> SysExChunk<N> {
+impl<'a> SysExChunk<'a> {
     /// The data bytes of this chunk, all below `0x80`.
     #[inline]
-    pub fn data(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    pub fn data(&self) -> &'a [u8] {
+        self.data
     }
 
     /// Whether this is the first chunk of a message (it follows the `0xF0`).
@@ -99,16 +107,6 @@ impl<const N: usize> SysExChunk<N> {
     #[inline]
     pub fn end(&self) -> Option<SysExEnd> {
         self.end
-    }
-}
-
-impl<const N: usize> fmt::Debug for SysExChunk<N> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SysExChunk")
-            .field("data", &self.data())
-            .field("start", &self.start)
-            .field("end", &self.end)
-            .finish()
     }
 }
 
@@ -132,58 +130,59 @@ pub struct StreamStats {
 }
 
 /// The events one byte completes: none, one or two (a status byte that cuts
-/// a SysEx short ends it and may itself be a one-byte message).
+/// a SysEx short ends it and may itself be the one-byte Tune Request). They
+/// borrow the parser until they are dropped.
 #[derive(Clone, Debug)]
-pub struct Events<const N: usize> {
-    items: [Option<StreamEvent<N>>; 2],
-    next: usize,
+pub struct Events<'a> {
+    chunk: Option<SysExChunk<'a>>,
+    message: Option<MidiMessage>,
 }
 
-impl<const N: usize> Events<N> {
-    const NONE: Self = Self {
-        items: [None, None],
-        next: 0,
-    };
+impl<'a> Iterator for Events<'a> {
+    type Item = StreamEvent<'a>;
 
-    fn add(&mut self, event: StreamEvent<N>) {
-        let free = if self.items[0].is_none() { 0 } else { 1 };
-        self.items[free] = Some(event);
-    }
-}
-
-impl<const N: usize> Iterator for Events<N> {
-    type Item = StreamEvent<N>;
-
+    /// The SysEx chunk first, if any, then the message.
     #[inline]
-    fn next(&mut self) -> Option<StreamEvent<N>> {
-        let item = self.items.get_mut(self.next)?.take();
-        self.next += 1;
-        item
+    fn next(&mut self) -> Option<StreamEvent<'a>> {
+        if let Some(chunk) = self.chunk.take() {
+            return Some(StreamEvent::SysEx(chunk));
+        }
+        self.message.take().map(StreamEvent::Message)
     }
+}
+
+/// What one byte did to the parser, before it is lent out as [`Events`].
+#[derive(Clone, Copy)]
+struct Outcome {
+    /// A SysEx chunk of this length, with these marks, sits at the start of
+    /// the parser's buffer.
+    chunk: Option<(usize, bool, Option<SysExEnd>)>,
+    message: Option<MidiMessage>,
 }
 
 /// The parser: feed it bytes, get messages and SysEx chunks.
 ///
-/// `N` is the SysEx chunk size, at least 1. The parser is `N + 32` bytes or
-/// so, holds no references and never allocates, so it can live in an
-/// interrupt handler or on an embedded target.
+/// `N` is the SysEx chunk size, at least 1. The parser is `N + 64` bytes or
+/// so, holds no references and never allocates, and each byte costs the same
+/// whatever `N`, so it can live in an interrupt handler or on an embedded
+/// target.
 ///
 /// ```
 /// use bbx_midi::stream::{StreamEvent, StreamParser, SysExEnd};
 ///
 /// let mut parser = StreamParser::<4>::new();
 /// let mut data = Vec::new();
-/// for event in parser.parse(&[0xF0, 0x7E, 1, 2, 3, 4, 5, 0xF7]) {
+/// parser.parse(&[0xF0, 0x7E, 1, 2, 3, 4, 5, 0xF7], |event| {
 ///     if let StreamEvent::SysEx(chunk) = event {
 ///         data.extend_from_slice(chunk.data());
 ///         if let Some(end) = chunk.end() {
 ///             assert_eq!(end, SysExEnd::Terminated);
 ///         }
 ///     }
-/// }
+/// });
 /// assert_eq!(data, [0x7E, 1, 2, 3, 4, 5]);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct StreamParser<const N: usize> {
     /// The status the next data bytes belong to: a channel status (kept as
     /// running status), a system common status waiting for its data, or 0.
@@ -193,6 +192,9 @@ pub struct StreamParser<const N: usize> {
     /// Data bytes received for the current message.
     data: [u8; 2],
     have: u8,
+    /// A status byte arrived and no message has used it yet: a new status
+    /// byte now would leave a message behind incomplete.
+    pending: bool,
     /// Inside `0xF0` … `0xF7`.
     in_sysex: bool,
     /// No chunk of the current SysEx delivered yet.
@@ -219,6 +221,7 @@ impl<const N: usize> StreamParser<N> {
             needed: 0,
             data: [0; 2],
             have: 0,
+            pending: false,
             in_sysex: false,
             sysex_start: false,
             sysex: [0; N],
@@ -246,8 +249,7 @@ impl<const N: usize> StreamParser<N> {
 
     /// Takes the next byte of the stream and returns the events it completes.
     ///
-    /// Never allocates, never panics; constant time, plus an `N`-byte copy
-    /// when it completes a SysEx chunk.
+    /// Never allocates, never panics; constant time, whatever `N`.
     ///
     /// ```
     /// use bbx_midi::stream::{StreamEvent, StreamParser};
@@ -259,19 +261,40 @@ impl<const N: usize> StreamParser<N> {
     /// assert_eq!(events, [StreamEvent::Message(MidiMessage::program_change(0, 5)?)]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
-    pub fn push(&mut self, byte: u8) -> Events<N> {
-        let mut events = Events::NONE;
+    pub fn push(&mut self, byte: u8) -> Events<'_> {
+        let outcome = self.step(byte);
+        self.lend(outcome)
+    }
+
+    /// Turns an outcome into events that borrow the SysEx buffer.
+    fn lend(&self, outcome: Outcome) -> Events<'_> {
+        Events {
+            chunk: outcome.chunk.map(|(len, start, end)| SysExChunk {
+                data: &self.sysex[..len],
+                start,
+                end,
+            }),
+            message: outcome.message,
+        }
+    }
+
+    /// Processes one byte.
+    fn step(&mut self, byte: u8) -> Outcome {
+        let mut outcome = Outcome {
+            chunk: None,
+            message: None,
+        };
         match byte {
             0xF8 | 0xFA..=0xFC | 0xFE | 0xFF => {
-                events.add(StreamEvent::Message(MidiMessage::from_valid(byte, 0, 0, 1)));
+                outcome.message = Some(MidiMessage::from_valid(byte, 0, 0, 1));
             }
             0xF9 | 0xFD => count(&mut self.stats.undefined_status_bytes),
-            0x80..=0xF7 => self.status_byte(byte, &mut events),
+            0x80..=0xF7 => self.status_byte(byte, &mut outcome),
             0x00..=0x7F if self.in_sysex => {
                 self.sysex[self.sysex_len] = byte;
                 self.sysex_len += 1;
                 if self.sysex_len == N {
-                    events.add(self.sysex_chunk(None));
+                    outcome.chunk = Some(self.take_chunk(None));
                 }
             }
             0x00..=0x7F if self.status == 0 => count(&mut self.stats.stray_data_bytes),
@@ -281,9 +304,9 @@ impl<const N: usize> StreamParser<N> {
                 if self.have == self.needed {
                     let [data1, data2] = self.data;
                     let len = usize::from(self.needed) + 1;
-                    let message = MidiMessage::from_valid(self.status, data1, data2, len);
-                    events.add(StreamEvent::Message(message));
+                    outcome.message = Some(MidiMessage::from_valid(self.status, data1, data2, len));
                     self.have = 0;
+                    self.pending = false;
                     if self.status >= 0xF0 {
                         // System common messages do not run on.
                         self.status = 0;
@@ -291,12 +314,12 @@ impl<const N: usize> StreamParser<N> {
                 }
             }
         }
-        events
+        outcome
     }
 
     /// A status byte other than real-time: it ends a SysEx in progress or
     /// cuts short a message, then starts its own.
-    fn status_byte(&mut self, byte: u8, events: &mut Events<N>) {
+    fn status_byte(&mut self, byte: u8, outcome: &mut Outcome) {
         if self.in_sysex {
             let end = if byte == 0xF7 {
                 SysExEnd::Terminated
@@ -304,19 +327,21 @@ impl<const N: usize> StreamParser<N> {
                 count(&mut self.stats.unterminated_sysex);
                 SysExEnd::Unterminated
             };
-            events.add(self.sysex_chunk(Some(end)));
+            outcome.chunk = Some(self.take_chunk(Some(end)));
             self.in_sysex = false;
             if byte == 0xF7 {
                 return;
             }
-        } else if self.have > 0 {
+        } else if self.pending || self.have > 0 {
             count(&mut self.stats.incomplete_messages);
         }
         self.have = 0;
         self.status = 0;
+        self.pending = false;
         match byte {
             0x80..=0xEF | 0xF1..=0xF3 => {
                 self.status = byte;
+                self.pending = true;
                 // Every status in these ranges starts a 2- or 3-byte message.
                 self.needed = match message_len(byte) {
                     Ok(len) => len as u8 - 1,
@@ -328,7 +353,7 @@ impl<const N: usize> StreamParser<N> {
                 self.sysex_start = true;
                 self.sysex_len = 0;
             }
-            0xF6 => events.add(StreamEvent::Message(MidiMessage::TUNE_REQUEST)),
+            0xF6 => outcome.message = Some(MidiMessage::TUNE_REQUEST),
             0xF7 => count(&mut self.stats.stray_end_of_exclusive),
             // 0xF4, 0xF5: undefined system common; the data bytes that may
             // follow are counted as stray.
@@ -336,17 +361,14 @@ impl<const N: usize> StreamParser<N> {
         }
     }
 
-    /// Takes the SysEx bytes gathered so far as a chunk.
-    fn sysex_chunk(&mut self, end: Option<SysExEnd>) -> StreamEvent<N> {
-        let chunk = SysExChunk {
-            bytes: self.sysex,
-            len: self.sysex_len,
-            start: self.sysex_start,
-            end,
-        };
+    /// Marks the SysEx bytes gathered so far as a chunk and starts the next
+    /// one. The bytes stay at the start of the buffer, untouched until the
+    /// next byte is pushed, which is what lets the events borrow them.
+    fn take_chunk(&mut self, end: Option<SysExEnd>) -> (usize, bool, Option<SysExEnd>) {
+        let chunk = (self.sysex_len, self.sysex_start, end);
         self.sysex_start = false;
         self.sysex_len = 0;
-        StreamEvent::SysEx(chunk)
+        chunk
     }
 
     /// Ends the stream: a SysEx in progress is delivered as unterminated,
@@ -357,68 +379,68 @@ impl<const N: usize> StreamParser<N> {
     /// use bbx_midi::stream::{StreamEvent, StreamParser, SysExEnd};
     ///
     /// let mut parser = StreamParser::<8>::new();
-    /// assert_eq!(parser.parse(&[0xF0, 0x41, 0x10]).count(), 0);
+    /// parser.parse(&[0xF0, 0x41, 0x10], |_| unreachable!());
     /// let Some(StreamEvent::SysEx(last)) = parser.finish() else { panic!() };
     /// assert_eq!((last.data(), last.end()), (&[0x41, 0x10][..], Some(SysExEnd::Unterminated)));
     /// ```
-    pub fn finish(&mut self) -> Option<StreamEvent<N>> {
-        let event = if self.in_sysex {
+    pub fn finish(&mut self) -> Option<StreamEvent<'_>> {
+        let chunk = if self.in_sysex {
             count(&mut self.stats.unterminated_sysex);
-            Some(self.sysex_chunk(Some(SysExEnd::Unterminated)))
+            Some(self.take_chunk(Some(SysExEnd::Unterminated)))
         } else {
-            if self.have > 0 {
+            if self.pending || self.have > 0 {
                 count(&mut self.stats.incomplete_messages);
             }
             None
         };
-        let stats = self.stats;
-        *self = Self::new();
-        self.stats = stats;
-        event
+        // Back to the start of a stream, keeping the counters and the bytes
+        // of the chunk being lent out.
+        self.status = 0;
+        self.needed = 0;
+        self.have = 0;
+        self.pending = false;
+        self.in_sysex = false;
+        self.sysex_start = false;
+        let outcome = Outcome {
+            chunk,
+            message: None,
+        };
+        self.lend(outcome).next()
     }
 
-    /// Parses `bytes` lazily: an iterator over the events they complete,
-    /// continuing from (and updating) the parser's state.
+    /// Parses `bytes`, continuing from (and updating) the parser's state,
+    /// and calls `on_event` with each event in order.
     ///
     /// ```
     /// use bbx_midi::stream::StreamParser;
     ///
     /// let mut parser = StreamParser::<16>::new();
+    /// let mut count = 0;
     /// // A stream cut between two reads: the state carries over.
-    /// assert_eq!(parser.parse(&[0x90, 60]).count(), 0);
-    /// assert_eq!(parser.parse(&[100]).count(), 1);
+    /// parser.parse(&[0x90, 60], |_| count += 1);
+    /// parser.parse(&[100], |_| count += 1);
+    /// assert_eq!(count, 1);
     /// ```
-    pub fn parse<'p, 'b>(&'p mut self, bytes: &'b [u8]) -> Parse<'p, 'b, N> {
-        Parse {
-            parser: self,
-            bytes: bytes.iter(),
-            pending: Events::NONE,
+    pub fn parse(&mut self, bytes: &[u8], mut on_event: impl FnMut(StreamEvent<'_>)) {
+        for &byte in bytes {
+            for event in self.push(byte) {
+                on_event(event);
+            }
         }
+    }
+}
+
+impl<const N: usize> fmt::Debug for StreamParser<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamParser")
+            .field("chunk_size", &N)
+            .field("running_status", &self.status)
+            .field("in_sysex", &self.in_sysex)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
     }
 }
 
 fn count(counter: &mut u64) {
     *counter = counter.saturating_add(1);
-}
-
-/// The iterator of [`StreamParser::parse`].
-#[derive(Debug)]
-pub struct Parse<'p, 'b, const N: usize> {
-    parser: &'p mut StreamParser<N>,
-    bytes: core::slice::Iter<'b, u8>,
-    pending: Events<N>,
-}
-
-impl<const N: usize> Iterator for Parse<'_, '_, N> {
-    type Item = StreamEvent<N>;
-
-    fn next(&mut self) -> Option<StreamEvent<N>> {
-        loop {
-            if let Some(event) = self.pending.next() {
-                return Some(event);
-            }
-            let &byte = self.bytes.next()?;
-            self.pending = self.parser.push(byte);
-        }
-    }
 }

@@ -1,6 +1,10 @@
 //! Replays the inputs kept from fuzzing (`tests/corpus/{message,stream}/`)
 //! through the same properties the fuzz targets check.
 
+#[allow(
+    dead_code,
+    reason = "each test file uses part of the shared support code"
+)]
 mod support;
 
 use std::fs;
