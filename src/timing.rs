@@ -13,12 +13,14 @@
 //!    offsets.
 //!
 //! **Policy.** Every event is played a fixed latency after it arrived (one
-//! block is the usual choice): the spacing between events is kept to the
-//! frame, at the price of that constant delay. An event whose time is
+//! block plus a little is the usual choice): the spacing between events is
+//! kept to the frame, at the price of that constant delay. An event whose time is
 //! already past when its block is rendered (it arrived late, or the audio
 //! thread stalled) is played at frame 0 and counted as late. An event due
-//! in a later block stays queued. Events come out in the order they were
-//! sent, with non-decreasing offsets.
+//! in a later block stays queued, unless it is due further ahead than a
+//! horizon (one second by default): such a stamp is wrong, and it is played
+//! at frame 0 and counted rather than holding up every event behind it.
+//! Events come out in the order they were sent, with non-decreasing offsets.
 //!
 //! **Two clocks.** The sound card's sample clock and the system clock drift
 //! apart (tens of ppm is usual: a millisecond every minute), and callbacks
@@ -130,6 +132,10 @@ pub struct SchedulerStats {
     /// Of those, events already past when their block was rendered, played
     /// at frame 0.
     pub late: u64,
+    /// Events stamped further in the future than the scheduler's horizon
+    /// (a clock mix-up, or stamps more than half an hour old, which wrap):
+    /// played at frame 0 rather than holding up every event behind them.
+    pub misdated: u64,
     /// Times the block clock jumped by more than jitter can explain and the
     /// scheduler started over from the measured time.
     pub resyncs: u64,
@@ -148,12 +154,20 @@ pub struct BlockScheduler {
     latency_us: f64,
     /// Loop bandwidth in Hz; 0 disables the drift correction.
     bandwidth_hz: f64,
+    /// Events due later than this after the block's end are misdated.
+    horizon_us: f64,
     /// Estimated start of the current block, on the events' clock.
     start_us: f64,
+    /// Where the previous block's window ended, relative to `start_us`:
+    /// the loop's corrections can open a small gap between the two, and an
+    /// event due in it is on time, not late.
+    gap_us: f64,
     /// Estimated microseconds per frame of the sound card, on that clock.
     us_per_frame: f64,
     /// Frames in the current block.
     frames: usize,
+    /// Frames in the last block that had any, for predicting the next start.
+    last_frames: usize,
     /// No offset below this is given out in the current block.
     next_offset: usize,
     synced: bool,
@@ -162,8 +176,11 @@ pub struct BlockScheduler {
 
 impl BlockScheduler {
     /// A scheduler for blocks at `sample_rate` frames per second, playing
-    /// each event `latency_us` microseconds after its time (one block's
-    /// duration is the usual choice). Drift is tracked with a loop
+    /// each event `latency_us` microseconds after its time. The usual choice
+    /// is one block's duration plus a margin for the callbacks' jitter (a
+    /// millisecond or two): with no margin, an event that arrives just after
+    /// a callback began can fall before the scheduler's smoothed estimate of
+    /// that block's start, and come late. Drift is tracked with a loop
     /// bandwidth of 0.5 Hz: about two seconds to settle.
     ///
     /// # Panics
@@ -179,9 +196,12 @@ impl BlockScheduler {
             nominal_us_per_frame: nominal,
             latency_us: f64::from(latency_us),
             bandwidth_hz: 0.5,
+            horizon_us: 1e6,
             start_us: 0.0,
+            gap_us: 0.0,
             us_per_frame: nominal,
             frames: 0,
+            last_frames: 0,
             next_offset: 0,
             synced: false,
             stats: SchedulerStats::default(),
@@ -204,38 +224,70 @@ impl BlockScheduler {
         self
     }
 
+    /// The same scheduler with another horizon: an event due more than
+    /// `horizon_us` after the end of the block being rendered is taken for
+    /// misdated and played at frame 0 (and counted) instead of holding up
+    /// the events behind it. The default is one second.
+    pub fn with_horizon(mut self, horizon_us: u32) -> Self {
+        self.horizon_us = f64::from(horizon_us);
+        self
+    }
+
+    /// The delay from an event's time to the time it is played.
+    pub fn latency_us(&self) -> u32 {
+        self.latency_us as u32
+    }
+
+    /// Changes the latency, for example when the sound card's blocks turn
+    /// out longer than expected: with a latency shorter than a block, events
+    /// from the start of each block come late. Takes effect with the next
+    /// event.
+    pub fn set_latency_us(&mut self, latency_us: u32) {
+        self.latency_us = f64::from(latency_us);
+    }
+
     /// Starts a block of `frames` frames whose callback began at `now_us`
     /// on the events' clock. Call it once per block, before taking events.
+    /// A block of 0 frames takes no events and leaves the clock model as it
+    /// was.
     ///
     /// Never allocates; constant time.
     pub fn begin_block(&mut self, now_us: u64, frames: usize) {
+        self.frames = frames;
+        self.next_offset = 0;
+        if frames == 0 {
+            return;
+        }
         let now = now_us as f64;
-        if !self.synced || self.frames == 0 {
+        if !self.synced {
             self.restart(now);
             self.synced = true;
         } else {
-            let block_us = self.frames as f64 * self.us_per_frame;
+            let block_us = self.last_frames as f64 * self.us_per_frame;
             let predicted = self.start_us + block_us;
             let error = now - predicted;
-            if abs(error) > (4.0 * block_us).max(20_000.0) {
+            if abs(error) > (2.0 * block_us).max(10_000.0) {
                 self.restart(now);
                 self.stats.resyncs += 1;
             } else {
                 // Second-order DLL (F. Adriaensen, "Using a DLL to filter
                 // time", 2005): w = 2 pi B T, position gain sqrt(2) w, rate
-                // gain w^2.
-                let w = core::f64::consts::TAU * self.bandwidth_hz * block_us / 1e6;
+                // gain w^2. The loop is stable for w below about 1; capping
+                // w narrows the bandwidth for very long blocks or very high
+                // settings instead of letting the estimate oscillate.
+                let w = (core::f64::consts::TAU * self.bandwidth_hz * block_us / 1e6).min(0.5);
                 self.start_us = predicted + core::f64::consts::SQRT_2 * w * error;
-                self.us_per_frame += w * w * error / self.frames as f64;
+                self.us_per_frame += w * w * error / self.last_frames as f64;
+                self.gap_us = (self.start_us - predicted).max(0.0);
             }
         }
-        self.frames = frames;
-        self.next_offset = 0;
+        self.last_frames = frames;
     }
 
     fn restart(&mut self, now: f64) {
         self.start_us = now;
         self.us_per_frame = self.nominal_us_per_frame;
+        self.gap_us = 0.0;
     }
 
     /// Takes the next event due in the current block and returns its frame
@@ -255,16 +307,25 @@ impl BlockScheduler {
         // The event's time relative to the block start, by wrapping
         // difference on 32 bits: exact for events within ±35 minutes.
         let anchor = floor(self.start_us);
-        let since_anchor = event.time.wrapping_sub(anchor as u64 as u32) as i32;
+        let since_anchor = event.time.wrapping_sub(anchor as i64 as u32) as i32;
         let due_us = f64::from(since_anchor) + (anchor - self.start_us) + self.latency_us;
         let frame = floor(due_us / self.us_per_frame + 0.5);
-        if frame >= self.frames as f64 {
+        let block_end = self.frames as f64;
+        let misdated = due_us > block_end * self.us_per_frame + self.horizon_us;
+        if frame >= block_end && !misdated {
             return None;
         }
         events.try_pop();
         self.stats.events += 1;
-        let mut offset = if frame < 0.0 {
-            self.stats.late += 1;
+        let mut offset = if misdated {
+            self.stats.misdated += 1;
+            0
+        } else if frame < 0.0 {
+            // Late only if it was due before the previous block ended, not
+            // in the gap a correction of the block clock opened.
+            if due_us < -self.gap_us - self.us_per_frame / 2.0 {
+                self.stats.late += 1;
+            }
             0
         } else {
             frame as usize

@@ -139,13 +139,25 @@ impl Jitter {
     }
 }
 
-/// Simulates `seconds` of a sound card whose clock runs `ppm` fast against
-/// the events' clock, with callbacks starting up to `jitter_us` early or
-/// late, and an event every 7.3 ms. Returns the worst offset error, in
-/// frames, over the events after the first `settle` seconds.
-fn worst_error(bandwidth: f64, ppm: f64, jitter_us: i64, seconds: u64, settle: u64) -> f64 {
-    let (mut producer, mut consumer) = midi_event_buffer(256);
-    let mut scheduler = BlockScheduler::new(RATE, LATENCY).with_bandwidth(bandwidth);
+/// Simulates `seconds` of a sound card with `frames`-frame blocks whose
+/// clock runs `ppm` fast against the events' clock, with callbacks starting
+/// up to `jitter_us` early or late, and an event every 7.3 ms. Returns the
+/// worst offset error, in frames, over the events after the first `settle`
+/// seconds, and the scheduler's final stats.
+fn simulate(
+    frames: usize,
+    bandwidth: f64,
+    ppm: f64,
+    jitter_us: i64,
+    seconds: u64,
+    settle: u64,
+) -> (f64, bbx_midi::SchedulerStats) {
+    let (mut producer, mut consumer) = midi_event_buffer(4096);
+    let block_us = frames as f64 * US_PER_FRAME as f64;
+    // One block, plus a margin for the jitter of the callbacks: an event
+    // that arrives after its block's callback started is late otherwise.
+    let latency = block_us as u32 + 2 * jitter_us as u32;
+    let mut scheduler = BlockScheduler::new(RATE, latency).with_bandwidth(bandwidth);
     // Microseconds per frame of the card, on the events' clock.
     let card_us_per_frame = US_PER_FRAME as f64 / (1.0 + ppm * 1e-6);
     let t0 = 10_000_000.0;
@@ -153,9 +165,9 @@ fn worst_error(bandwidth: f64, ppm: f64, jitter_us: i64, seconds: u64, settle: u
     let mut next_event = t0 as u64;
     let mut sent = Vec::new();
     let mut worst: f64 = 0.0;
-    let blocks = seconds * 1_000_000 / BLOCK_US;
+    let blocks = (seconds as f64 * 1e6 / block_us) as u64;
     for block in 0..blocks {
-        let ideal_start = t0 + (block * FRAMES as u64) as f64 * card_us_per_frame;
+        let ideal_start = t0 + (block * frames as u64) as f64 * card_us_per_frame;
         // Events that arrived before this callback.
         while (next_event as f64) < ideal_start {
             assert!(producer.try_send_at(note(sent.len() as u8), next_event));
@@ -163,18 +175,37 @@ fn worst_error(bandwidth: f64, ppm: f64, jitter_us: i64, seconds: u64, settle: u
             next_event += 7_300;
         }
         let callback = (ideal_start as i64 + jitter.next(jitter_us)) as u64;
-        scheduler.begin_block(callback, FRAMES);
+        scheduler.begin_block(callback, frames);
         while let Some((offset, _)) = scheduler.next_event(&mut consumer) {
             let at = sent[(scheduler.stats().events - 1) as usize] as f64;
             // Where the event belongs on the card's own timeline.
-            let truth = (at + f64::from(LATENCY) - t0) / card_us_per_frame;
-            let got = (block * FRAMES as u64) as f64 + offset as f64;
+            let truth = (at + f64::from(latency) - t0) / card_us_per_frame;
+            let got = (block * frames as u64) as f64 + offset as f64;
             if ideal_start - t0 > settle as f64 * 1e6 {
                 worst = worst.max((got - truth).abs());
             }
         }
     }
-    worst
+    (worst, scheduler.stats())
+}
+
+fn worst_error(bandwidth: f64, ppm: f64, jitter_us: i64, seconds: u64, settle: u64) -> f64 {
+    simulate(FRAMES, bandwidth, ppm, jitter_us, seconds, settle).0
+}
+
+#[test]
+fn the_loop_stays_stable_with_long_blocks_and_high_bandwidths() {
+    // 16384-frame blocks (0.33 s) and a 20 Hz setting would both make an
+    // uncapped loop oscillate; the error must stay near the jitter.
+    for (frames, bandwidth) in [(16_384, 0.5), (32_768, 0.5), (500, 20.0), (2048, 50.0)] {
+        let (worst, stats) = simulate(frames, bandwidth, 100.0, 500, 120, 30);
+        assert!(
+            worst < 60.0,
+            "{frames} frames, {bandwidth} Hz: worst error {worst} frames"
+        );
+        assert_eq!(stats.resyncs, 0, "{frames} frames, {bandwidth} Hz");
+        assert_eq!(stats.late, 0, "{frames} frames, {bandwidth} Hz");
+    }
 }
 
 #[test]
@@ -253,4 +284,75 @@ fn a_negative_bandwidth_panics() {
 #[test]
 fn events_are_eight_bytes() {
     assert_eq!(std::mem::size_of::<MidiEvent>(), 8);
+}
+
+#[test]
+fn an_event_stamped_far_ahead_is_played_now_instead_of_holding_up_the_queue() {
+    let (mut producer, mut consumer) = midi_event_buffer(8);
+    let mut scheduler = BlockScheduler::new(RATE, LATENCY);
+    let t0 = 1_000_000;
+    producer.try_send_at(note(1), t0 + 60_000_000); // a minute ahead: a clock mix-up
+    producer.try_send_at(note(2), t0 + 100);
+    let first = take_block(&mut scheduler, &mut consumer, t0, FRAMES);
+    assert_eq!(first, [(0, note(1))], "played at once");
+    let got = take_block(&mut scheduler, &mut consumer, t0 + BLOCK_US, FRAMES);
+    assert_eq!(got, [(5, note(2))], "and the next one is on time");
+    assert_eq!(scheduler.stats().misdated, 1);
+}
+
+#[test]
+fn the_horizon_can_be_widened() {
+    let (mut producer, mut consumer) = midi_event_buffer(8);
+    let mut scheduler = BlockScheduler::new(RATE, LATENCY).with_horizon(10_000_000);
+    let t0 = 1_000_000;
+    producer.try_send_at(note(1), t0 + 2_000_000);
+    assert!(take_block(&mut scheduler, &mut consumer, t0, FRAMES).is_empty());
+    assert_eq!(scheduler.stats().misdated, 0);
+    assert_eq!(consumer.len(), 1, "two seconds ahead is within ten");
+}
+
+#[test]
+fn stamps_from_before_a_long_stall_are_delivered_not_stuck() {
+    // After 40 minutes the old stamps wrap around and look 31 minutes ahead.
+    let (mut producer, mut consumer) = midi_event_buffer(8);
+    let mut scheduler = BlockScheduler::new(RATE, LATENCY);
+    let t0 = 1_000_000;
+    producer.try_send_at(note(1), t0 + 50);
+    let later = t0 + 40 * 60 * 1_000_000;
+    producer.try_send_at(note(2), later - 2_000);
+    let got = take_block(&mut scheduler, &mut consumer, later, FRAMES);
+    assert_eq!(got, [(0, note(1)), (400, note(2))]);
+    assert_eq!(scheduler.stats().misdated, 1);
+}
+
+#[test]
+fn an_empty_block_takes_nothing_and_keeps_the_clock() {
+    let (mut producer, mut consumer) = midi_event_buffer(8);
+    let mut scheduler = BlockScheduler::new(RATE, LATENCY);
+    let t0 = 1_000_000;
+    take_block(&mut scheduler, &mut consumer, t0, FRAMES);
+    producer.try_send_at(note(1), t0 + 100);
+    assert!(take_block(&mut scheduler, &mut consumer, t0 + 3_000, 0).is_empty());
+    let got = take_block(&mut scheduler, &mut consumer, t0 + BLOCK_US, FRAMES);
+    assert_eq!(got, [(5, note(1))]);
+    assert_eq!(scheduler.stats().resyncs, 0);
+}
+
+#[test]
+fn the_latency_can_be_raised_for_longer_blocks() {
+    let (mut producer, mut consumer) = midi_event_buffer(8);
+    let mut scheduler = BlockScheduler::new(RATE, LATENCY);
+    assert_eq!(scheduler.latency_us(), LATENCY);
+    // The card turns out to use 1000-frame (20 ms) blocks.
+    scheduler.set_latency_us(20_000);
+    let t0 = 1_000_000;
+    producer.try_send_at(note(1), t0 + 100);
+    take_block(&mut scheduler, &mut consumer, t0, 1000);
+    let got = take_block(&mut scheduler, &mut consumer, t0 + 20_000, 1000);
+    assert_eq!(
+        got,
+        [(5, note(1))],
+        "spacing kept instead of landing late at 0"
+    );
+    assert_eq!(scheduler.stats().late, 0);
 }
