@@ -103,7 +103,9 @@ impl<T: BufferItem> MidiBufferProducer<T> {
     /// Sends `item` to the consumer; returns `false` when the buffer is
     /// full, in which case it is dropped and counted (see
     /// [`dropped`](Self::dropped) and
-    /// [`MidiBufferConsumer::take_dropped`]).
+    /// [`MidiBufferConsumer::take_dropped`]). A MIDI callback cannot wait,
+    /// so a refusal is a loss; a producer that retries should use
+    /// [`try_push`](Self::try_push), which counts nothing.
     ///
     /// Wait-free; never allocates.
     ///
@@ -122,6 +124,38 @@ impl<T: BufferItem> MidiBufferProducer<T> {
         }
         self.producer.add_dropped(1);
         false
+    }
+
+    /// Sends `item`, or gives it back in `Err` when the buffer is full,
+    /// **without** counting it as dropped: for a producer that keeps the
+    /// item and tries again later (a sequencer, a retry loop). If it then
+    /// gives up on it, it can say so with [`add_dropped`](Self::add_dropped).
+    ///
+    /// Wait-free; never allocates.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiMessage, midi_buffer};
+    ///
+    /// let (mut producer, mut consumer) = midi_buffer(1);
+    /// producer.try_push(MidiMessage::START).unwrap();
+    /// let back = producer.try_push(MidiMessage::STOP).unwrap_err();
+    /// assert_eq!(back, MidiMessage::STOP);
+    /// consumer.try_pop();
+    /// assert!(producer.try_push(back).is_ok());
+    /// assert_eq!(consumer.take_dropped(), 0);
+    /// ```
+    #[inline]
+    pub fn try_push(&mut self, item: T) -> Result<(), T> {
+        self.producer.try_push(item)
+    }
+
+    /// Reports `n` messages this side gave up on, so that the consumer
+    /// learns of the loss through
+    /// [`take_dropped`](MidiBufferConsumer::take_dropped). `try_send` and
+    /// `try_send_slice` report their refusals themselves.
+    #[inline]
+    pub fn add_dropped(&mut self, n: usize) {
+        self.producer.add_dropped(n);
     }
 
     /// Sends as many items from the front of `items` as there is room for,

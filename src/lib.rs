@@ -21,7 +21,12 @@
 //!
 //! let midi_thread = std::thread::spawn(move || {
 //!     for note in 60..64 {
-//!         while !producer.try_send(MidiMessage::note_on(0, note, 100).unwrap()) {}
+//!         let mut msg = MidiMessage::note_on(0, note, 100).unwrap();
+//!         // Not a MIDI callback, so it can wait for room: `try_push` gives
+//!         // the message back instead of counting it as dropped.
+//!         while let Err(back) = producer.try_push(msg) {
+//!             msg = back;
+//!         }
 //!     }
 //! });
 //!

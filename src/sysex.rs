@@ -220,6 +220,23 @@ impl MidiSysExProducer {
         }
     }
 
+    /// Sends a short message, or gives it back in `Err` when there is no
+    /// free entry, without counting it as dropped (for a producer that
+    /// retries; see [`MidiBufferProducer::try_push`](crate::MidiBufferProducer::try_push)).
+    #[inline]
+    pub fn try_push(&mut self, message: MidiMessage) -> Result<(), MidiMessage> {
+        self.entries
+            .try_push(Entry::Message(message))
+            .map_err(|_| message)
+    }
+
+    /// Reports `n` messages this side gave up on; see
+    /// [`MidiBufferProducer::add_dropped`](crate::MidiBufferProducer::add_dropped).
+    #[inline]
+    pub fn add_dropped(&mut self, n: usize) {
+        self.entries.add_dropped(n);
+    }
+
     /// The number of messages, short or SysEx, dropped so far because the
     /// buffer was full.
     #[inline]

@@ -259,7 +259,7 @@ fn the_audio_thread_does_not_allocate_while_the_midi_thread_sends() {
     let sender = thread::spawn(move || {
         for i in 0..100_000u32 {
             let msg = MidiMessage::control_change(0, 1, (i % 128) as u8).unwrap();
-            while !producer.try_send(msg) {
+            while producer.try_push(msg).is_err() {
                 thread::yield_now();
             }
         }

@@ -319,3 +319,15 @@ fn an_event_buffer_carries_timestamps_and_counts_drops_too() {
     );
     assert_eq!(consumer.take_dropped(), 1);
 }
+
+#[test]
+fn try_push_gives_the_message_back_and_counts_nothing() {
+    let (mut producer, mut consumer) = midi_buffer(1);
+    assert_eq!(producer.try_push(note(1)), Ok(()));
+    assert_eq!(producer.try_push(note(2)), Err(note(2)));
+    assert_eq!(producer.dropped(), 0);
+    assert_eq!(consumer.take_dropped(), 0);
+    producer.add_dropped(1); // gave up on it after all
+    assert_eq!(consumer.take_dropped(), 1);
+    assert_eq!(consumer.try_pop(), Some(note(1)));
+}

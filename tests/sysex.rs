@@ -300,3 +300,20 @@ fn two_threads_keep_order_and_content() {
     sender.join().unwrap();
     assert!(consumer.try_recv(&mut buf).is_none());
 }
+
+#[test]
+fn sysex_producers_count_refusals_unless_they_retry() {
+    let (mut producer, mut consumer) = midi_sysex_buffer(1, 8);
+    assert!(producer.try_send(note(1)));
+    assert!(!producer.try_send(note(2)));
+    assert_eq!(producer.try_send_sysex(&sysex(3, 0)), Err(SendError::Full));
+    assert_eq!(producer.try_push(note(3)), Err(note(3)));
+    assert_eq!(
+        producer.dropped(),
+        2,
+        "try_send and try_send_sysex count, try_push does not"
+    );
+    assert_eq!(consumer.take_dropped(), 2);
+    producer.add_dropped(1);
+    assert_eq!(consumer.take_dropped(), 1);
+}

@@ -16,7 +16,7 @@ fn messages_arrive_in_order_through_pop_into() {
         let to_send = sent.clone();
         let sender = thread::spawn(move || {
             for msg in to_send {
-                while !producer.try_send(msg) {
+                while producer.try_push(msg).is_err() {
                     assert!(producer.is_full() || producer.slots() > 0);
                     thread::yield_now();
                 }

@@ -20,7 +20,7 @@ fn a_sysex_is_seen_whole_and_in_order() {
                     Err(err) => panic!("{err}"),
                 }
             }
-            while !producer.try_send(MidiMessage::STOP) {
+            while producer.try_push(MidiMessage::STOP).is_err() {
                 thread::yield_now();
             }
         });
