@@ -670,6 +670,35 @@ impl<T> Consumer<T> {
         n
     }
 
+    /// Removes up to `n` of the oldest items without reading them, and
+    /// returns how many it removed.
+    ///
+    /// For `Copy` items, which need no drop: wait-free and constant time,
+    /// whatever `n`. Never allocates.
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new(8);
+    /// producer.push_slice(&[1, 2, 3, 4]);
+    /// assert_eq!(consumer.skip(3), 3);
+    /// assert_eq!(consumer.try_pop(), Some(4));
+    /// assert_eq!(consumer.skip(10), 0);
+    /// ```
+    #[inline]
+    pub fn skip(&mut self, n: usize) -> usize
+    where
+        T: Copy,
+    {
+        let mut ready = self.cached_len();
+        if ready < n {
+            ready = self.refresh_len();
+        }
+        let n = ready.min(n);
+        if n > 0 {
+            self.release(n);
+        }
+        n
+    }
+
     /// The number of items ready to pop right now.
     ///
     /// A lower bound: the producer may push more at any moment.

@@ -329,8 +329,8 @@ impl MidiSysExConsumer {
     /// Takes the oldest message, short or SysEx, or returns `None` if there
     /// is none. A SysEx is copied whole into the front of `sysex`.
     ///
-    /// Wait-free: bounded by the SysEx's length (at most two `memcpy`s, or
-    /// `len / 64` small copies when it is discarded for not fitting).
+    /// Wait-free: at most two `memcpy`s of the SysEx's length, and constant
+    /// time when it is discarded for not fitting.
     ///
     /// ```
     /// use bbx_midi::{Received, midi_sysex_buffer};
@@ -355,15 +355,8 @@ impl MidiSysExConsumer {
             debug_assert_eq!(read, len);
             return Some(Received::SysEx(&out[..read]));
         }
-        let mut scratch = [0u8; 64];
-        let mut left = len;
-        while left > 0 {
-            let read = self.bytes.pop_slice(&mut scratch[..left.min(64)]);
-            if read == 0 {
-                break; // unreachable while the protocol holds; never spin
-            }
-            left -= read;
-        }
+        let skipped = self.bytes.skip(len);
+        debug_assert_eq!(skipped, len);
         Some(Received::SysExTooLarge { len })
     }
 

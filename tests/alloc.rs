@@ -248,6 +248,8 @@ fn spsc_operations_do_not_allocate() {
             assert_eq!(producer.push_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), 8);
             assert_eq!(producer.try_push(0), Err(0));
             assert_eq!(consumer.pop_slice(&mut out), 8);
+            assert_eq!(producer.push_slice(&[1, 2]), 2);
+            assert_eq!(consumer.skip(5), 2);
         }
     });
     assert_eq!(calls, 0);

@@ -14,6 +14,7 @@ enum Op {
     PushSlice(Vec<u16>),
     Pop,
     PopSlice(usize),
+    Skip(usize),
     Peek,
     Len,
     Slots,
@@ -27,6 +28,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => vec(any::<u16>(), 0..12).prop_map(Op::PushSlice),
         3 => Just(Op::Pop),
         2 => (0usize..12).prop_map(Op::PopSlice),
+        1 => (0usize..12).prop_map(Op::Skip),
         1 => Just(Op::Peek),
         1 => Just(Op::Len),
         1 => Just(Op::Slots),
@@ -65,6 +67,11 @@ proptest! {
                     let expected: Vec<u16> = model.drain(..len.min(model.len())).collect();
                     prop_assert_eq!(&out[..n], &expected[..], "step {}", step);
                     prop_assert!(out[n..].iter().all(|v| *v == u16::MAX), "step {}", step);
+                }
+                Op::Skip(n) => {
+                    let expected = n.min(model.len());
+                    model.drain(..expected);
+                    prop_assert_eq!(consumer.skip(n), expected, "step {}", step);
                 }
                 Op::Peek => prop_assert_eq!(consumer.peek(), model.front(), "step {}", step),
                 Op::Len => prop_assert_eq!(consumer.len(), model.len(), "step {}", step),

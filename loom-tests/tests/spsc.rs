@@ -380,3 +380,40 @@ fn drop_reports_add_up_and_publish_what_came_before() {
         assert_eq!(first + second + rest, 3);
     });
 }
+
+/// `skip` releases slots exactly like a pop: the producer can reuse them,
+/// and what is left comes out in order.
+#[test]
+fn skipped_items_free_their_slots_and_the_rest_stay_in_order() {
+    explore(Some(4), || {
+        let (mut producer, mut consumer) = SpscRingBuffer::new::<u32>(2);
+        let sender = thread::spawn(move || {
+            let mut next = 1;
+            while next <= 4 {
+                if producer.try_push(next).is_ok() {
+                    next += 1;
+                } else {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let mut skipped = 0;
+        while seen.len() + skipped < 4 {
+            if skipped == 0 {
+                skipped += consumer.skip(1);
+                if skipped == 0 {
+                    thread::yield_now();
+                }
+                continue;
+            }
+            match consumer.try_pop() {
+                Some(value) => seen.push(value),
+                None => thread::yield_now(),
+            }
+        }
+        sender.join().unwrap();
+        assert_eq!(skipped, 1);
+        assert_eq!(seen, [2, 3, 4]);
+    });
+}
