@@ -203,7 +203,9 @@ fn render(
     let mut onsets = Vec::with_capacity(256);
     let mut synth = Synth::new(f64::from(SAMPLE_RATE));
     let block_time = Duration::from_secs_f64(BLOCK_FRAMES as f64 / f64::from(SAMPLE_RATE));
-    let mut scheduler = BlockScheduler::new(f64::from(SAMPLE_RATE), block_time.as_micros() as u32);
+    // Latency: one block, plus a millisecond for the callbacks' jitter.
+    let latency_us = block_time.as_micros() as u32 + 1_000;
+    let mut scheduler = BlockScheduler::new(f64::from(SAMPLE_RATE), latency_us);
     let mut received = 0;
     for (index, block) in samples.chunks_mut(BLOCK_FRAMES).enumerate() {
         // A sound card asks for block n when block n - 1 has been played.
@@ -400,7 +402,10 @@ struct Voice {
     phase: f32,
     gain: f32,
     level: f32,
+    /// The key is down.
     held: bool,
+    /// The key is up but the sustain pedal holds the note.
+    sustained: bool,
 }
 
 impl Voice {
@@ -411,10 +416,15 @@ impl Voice {
         gain: 0.0,
         level: 0.0,
         held: false,
+        sustained: false,
     };
 
+    fn is_on(&self) -> bool {
+        self.held || self.sustained
+    }
+
     fn is_sounding(&self) -> bool {
-        self.held || self.level > 1e-4
+        self.is_on() || self.level > 1e-4
     }
 }
 
@@ -468,23 +478,39 @@ impl Synth {
                     gain: f32::from(velocity) / 127.0,
                     level: voice.level,
                     held: true,
+                    sustained: false,
                 };
             }
-            MessageKind::NoteOff if !self.pedal => {
+            MessageKind::NoteOff => {
                 for voice in self.voices.iter_mut().filter(|v| v.held) {
                     if Some(voice.note) == msg.note() {
                         voice.held = false;
+                        voice.sustained = self.pedal;
                     }
                 }
             }
-            MessageKind::AllNotesOff | MessageKind::AllSoundOff if !self.pedal => {
-                for voice in &mut self.voices {
+            // Like a Note Off for every key: the pedal still holds notes.
+            MessageKind::AllNotesOff => {
+                for voice in self.voices.iter_mut().filter(|v| v.held) {
                     voice.held = false;
+                    voice.sustained = self.pedal;
+                }
+            }
+            MessageKind::AllSoundOff => {
+                for voice in &mut self.voices {
+                    *voice = Voice::SILENT;
                 }
             }
             MessageKind::ControlChange => match (msg.controller(), msg.value()) {
                 (Some(7), Some(value)) => self.volume = f32::from(value) / 127.0,
-                (Some(64), Some(value)) => self.pedal = value >= 64,
+                (Some(64), Some(value)) => {
+                    self.pedal = value >= 64;
+                    if !self.pedal {
+                        for voice in &mut self.voices {
+                            voice.sustained = false;
+                        }
+                    }
+                }
                 _ => {}
             },
             MessageKind::PitchBend => {
@@ -500,7 +526,7 @@ impl Synth {
         for voice in self.voices.iter_mut().filter(|v| v.is_sounding()) {
             let step = voice.step * self.bend;
             for sample in out.iter_mut() {
-                voice.level = if voice.held {
+                voice.level = if voice.is_on() {
                     (voice.level + self.attack).min(1.0)
                 } else {
                     voice.level * self.release
@@ -654,8 +680,9 @@ mod live {
         let channels = usize::from(config.channels);
         let sample_rate = f64::from(rate);
 
-        let latency_us = 10_000; // one typical block
-        let mut scheduler = BlockScheduler::new(sample_rate, latency_us);
+        // A typical block plus a margin for jitter; raised in the callback if
+        // the device's blocks turn out longer.
+        let mut scheduler = BlockScheduler::new(sample_rate, 11_000);
         let mut synth = Synth::new(sample_rate);
         // What the callback played, for the summary: atomics, so the
         // callback never waits for the main thread.
@@ -672,7 +699,12 @@ mod live {
                         synth.handle(message);
                     }
                 }
-                scheduler.begin_block(now, data.len() / channels);
+                let frames = data.len() / channels;
+                let block_us = (frames as f64 * 1e6 / sample_rate) as u32 + 1_000;
+                if block_us > scheduler.latency_us() {
+                    scheduler.set_latency_us(block_us);
+                }
+                scheduler.begin_block(now, frames);
                 data.fill(0.0);
                 let mut done = 0;
                 while let Some((frame, message)) = scheduler.next_event(&mut consumer) {
