@@ -195,12 +195,12 @@ impl<T> Drop for Shared<T> {
             .wrapping_sub(self.head.load(Ordering::Relaxed));
         let start = self.head_slot_at_drop.load(Ordering::Relaxed);
         let first = len.min(self.capacity - start);
-        // SAFETY: the `len` items pushed and never popped sit in the slots
-        // from the consumer's last position `start`, wrapping once: `first`
-        // of them up to the end, the rest from slot 0. They are initialised
-        // and no handle remains to touch them. A tuple drops its fields in
+        // The `len` items pushed and never popped sit in the slots from the
+        // consumer's last position `start`, wrapping once: `first` of them up
+        // to the end, the rest from slot 0. A tuple drops its fields in
         // order, oldest run first, and goes on to the second run even if the
         // first panics.
+        // SAFETY: those slots are initialised and no handle remains to touch them.
         let _leftovers = unsafe {
             (
                 DropSlots::new(slots.add(start), first),

@@ -1,25 +1,15 @@
 //! The stream parser against the MIDI 1.0 rules, one rule per test, and the
 //! cases other parsers get wrong.
 
-use bbx_midi::stream::{StreamEvent, StreamParser, StreamStats, SysExEnd};
+#[allow(
+    dead_code,
+    reason = "each test file uses part of the shared support code"
+)]
+mod support;
+
+use bbx_midi::stream::{StreamParser, StreamStats, SysExEnd};
 use bbx_midi::{MidiError, MidiMessage};
-
-/// An event the test can keep: the parser lends SysEx bytes only until the
-/// next byte.
-#[derive(Clone, Debug, PartialEq)]
-enum Event {
-    Message(MidiMessage),
-    Chunk(Vec<u8>, bool, Option<SysExEnd>),
-}
-
-fn own(event: StreamEvent<'_>) -> Event {
-    match event {
-        StreamEvent::Message(message) => Event::Message(message),
-        StreamEvent::SysEx(chunk) => {
-            Event::Chunk(chunk.data().to_vec(), chunk.is_start(), chunk.end())
-        }
-    }
-}
+use support::properties::{Event, own};
 
 fn feed<const N: usize>(parser: &mut StreamParser<N>, bytes: &[u8]) -> Vec<Event> {
     let mut events = Vec::new();

@@ -34,6 +34,19 @@ pub trait BatchQueue: Queue {
     fn pop_slice(rx: &mut Self::Rx, out: &mut [Self::Item]) -> usize;
 }
 
+/// The item part of a `BatchQueue` whose items are the sequence numbers.
+macro_rules! u32_items {
+    () => {
+        type Item = u32;
+        fn encode(seq: u32) -> u32 {
+            seq
+        }
+        fn decode(item: u32) -> u32 {
+            item
+        }
+    };
+}
+
 pub mod queues {
     use super::{BatchQueue, Queue};
     use bbx_midi::MidiMessage;
@@ -56,13 +69,7 @@ pub mod queues {
         }
     }
     impl BatchQueue for Ours {
-        type Item = u32;
-        fn encode(seq: u32) -> u32 {
-            seq
-        }
-        fn decode(item: u32) -> u32 {
-            item
-        }
+        u32_items!();
         #[inline]
         fn push_slice(tx: &mut Self::Tx, items: &[u32]) -> usize {
             tx.push_slice(items)
@@ -169,13 +176,7 @@ pub mod queues {
         }
     }
     impl BatchQueue for Rtrb {
-        type Item = u32;
-        fn encode(seq: u32) -> u32 {
-            seq
-        }
-        fn decode(item: u32) -> u32 {
-            item
-        }
+        u32_items!();
         #[inline]
         fn push_slice(tx: &mut Self::Tx, items: &[u32]) -> usize {
             tx.push_partial_slice(items).0.len()
@@ -205,13 +206,7 @@ pub mod queues {
         }
     }
     impl BatchQueue for Ringbuf {
-        type Item = u32;
-        fn encode(seq: u32) -> u32 {
-            seq
-        }
-        fn decode(item: u32) -> u32 {
-            item
-        }
+        u32_items!();
         #[inline]
         fn push_slice(tx: &mut Self::Tx, items: &[u32]) -> usize {
             ringbuf::traits::Producer::push_slice(tx, items)

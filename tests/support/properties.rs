@@ -76,7 +76,8 @@ pub enum Event {
     Chunk(Vec<u8>, bool, Option<SysExEnd>),
 }
 
-fn own(event: StreamEvent<'_>) -> Event {
+/// Copies an event out of the parser.
+pub fn own(event: StreamEvent<'_>) -> Event {
     match event {
         StreamEvent::Message(message) => Event::Message(message),
         StreamEvent::SysEx(chunk) => {
