@@ -2,9 +2,10 @@
 //!
 //! The guarantees, in plain words:
 //!
-//! * **One allocation, at construction.** [`SpscRingBuffer::new`] allocates
-//!   room for exactly `capacity` items (not rounded up); nothing afterwards
-//!   allocates or frees, until the last handle is dropped.
+//! * **Allocation at construction only.** [`SpscRingBuffer::new`] makes two
+//!   allocations: the shared indices, and room for exactly `capacity` items
+//!   (not rounded up). Nothing afterwards allocates or frees, until the last
+//!   handle is dropped.
 //! * **Lock-free and wait-free.** Every operation on either handle finishes
 //!   in a bounded number of its own steps, whatever the other thread does:
 //!   there are no locks, no retry loops, no system calls.
@@ -61,7 +62,7 @@ use core::ptr::NonNull;
 use crossbeam_utils::CachePadded;
 
 use crate::sync::{
-    Arc, AtomicBool, AtomicUsize, DropSlots, Ordering, Slot, SlotAlloc, copy_from_slots,
+    Arc, AtomicBool, AtomicU32, AtomicUsize, DropSlots, Ordering, Slot, SlotAlloc, copy_from_slots,
     copy_to_slots,
 };
 
@@ -76,7 +77,8 @@ impl SpscRingBuffer {
     /// Creates a ring buffer holding at most `capacity` items and returns its
     /// two ends.
     ///
-    /// This is the only allocation the buffer ever makes.
+    /// It allocates twice, here: the shared indices and the slots; the
+    /// buffer never allocates again.
     ///
     /// # Panics
     ///
@@ -128,6 +130,7 @@ impl SpscRingBuffer {
             abandoned: AtomicBool::new(false),
             head_slot_at_drop: AtomicUsize::new(0),
             dropped: AtomicUsize::new(0),
+            dropped_mark: AtomicU32::new(0),
         });
         let producer = Producer {
             shared: Arc::clone(&shared),
@@ -136,6 +139,7 @@ impl SpscRingBuffer {
             tail: start,
             tail_slot: 0,
             cached_head: Cell::new(start),
+            staged: 0,
             dropped: 0,
             _invariant: PhantomData,
         };
@@ -182,6 +186,11 @@ struct Shared<T> {
     /// rarely, so it shares the cold line. A single writer and a plain store
     /// keep both sides wait-free on every architecture (no read-modify-write).
     dropped: AtomicUsize,
+    /// The mark of the producer's latest drop report
+    /// ([`Producer::add_dropped_marked`]). Written only by the producer,
+    /// before `dropped` and with `Release`, so that a consumer that loads
+    /// `dropped` and then this sees a mark at least as recent as that total.
+    dropped_mark: AtomicU32,
 }
 
 impl<T> Drop for Shared<T> {
@@ -237,6 +246,10 @@ pub struct Producer<T> {
     /// real one, so `capacity - (tail - cached_head)` is a lower bound on the
     /// free slots and a push it allows is always safe.
     cached_head: Cell<usize>,
+    /// Items written ahead of `tail` by [`stage`](Self::stage) and not yet
+    /// published: the slots `tail .. tail + staged`, all free and unseen by
+    /// the consumer.
+    staged: usize,
     /// Our own count of dropped items; we are the only writer of `dropped`.
     dropped: usize,
     /// Invariant in `T`: were `Producer<&'static str>` a subtype of
@@ -319,6 +332,7 @@ impl<T> Producer<T> {
     /// ```
     #[inline]
     pub fn try_push(&mut self, value: T) -> Result<(), T> {
+        debug_assert_eq!(self.staged, 0, "push while items are staged");
         if !self.has_room() {
             return Err(value);
         }
@@ -350,6 +364,7 @@ impl<T> Producer<T> {
     where
         T: Copy,
     {
+        debug_assert_eq!(self.staged, 0, "push while items are staged");
         let mut free = self.cached_free();
         if free < items.len() {
             free = self.refresh_free();
@@ -367,6 +382,76 @@ impl<T> Producer<T> {
             self.commit(n);
         }
         n
+    }
+
+    /// Whether at least `n` slots are free: answered from the cached `head`
+    /// when it can be, else from the consumer's current one. Wait-free.
+    #[inline]
+    pub(crate) fn has_slots(&self, n: usize) -> bool {
+        self.cached_free() >= n || self.refresh_free() >= n
+    }
+
+    /// Writes `items` into the free slots after those already staged,
+    /// without publishing them: the consumer sees nothing until
+    /// [`commit_staged`](Self::commit_staged). Returns `false`, and writes
+    /// nothing, if the free slots cannot hold every staged item.
+    ///
+    /// For a layer that assembles one item from pieces arriving in separate
+    /// calls (a System Exclusive message cut in pieces by a MIDI driver) and
+    /// must publish it whole or not at all. While items are staged, the
+    /// producer must not [`try_push`](Self::try_push) or
+    /// [`push_slice`](Self::push_slice). Wait-free; never allocates.
+    pub(crate) fn stage(&mut self, items: &[T]) -> bool
+    where
+        T: Copy,
+    {
+        let Some(end) = self.staged.checked_add(items.len()) else {
+            return false;
+        };
+        if !self.has_slots(end) {
+            return false;
+        }
+        // Where the staged run ends, as a slot position: `tail_slot +
+        // staged`, wrapped once (both are below `capacity`, `staged` is
+        // at most `capacity`).
+        let to_end = self.capacity - self.tail_slot;
+        let at = if self.staged < to_end {
+            self.tail_slot + self.staged
+        } else {
+            self.staged - to_end
+        };
+        let first = items.len().min(self.capacity - at);
+        // SAFETY: the `end` slots from `tail_slot` are free (checked above)
+        // and the consumer reads none of them before `commit`; the two runs
+        // written here are the last `items.len()` of them, in bounds as in
+        // `push_slice`.
+        unsafe {
+            copy_to_slots(self.slots.as_ptr().add(at), &items[..first]);
+            copy_to_slots(self.slots.as_ptr(), &items[first..]);
+        }
+        self.staged = end;
+        true
+    }
+
+    /// The number of items staged and not yet published.
+    #[inline]
+    pub(crate) fn staged(&self) -> usize {
+        self.staged
+    }
+
+    /// Publishes every staged item, in the order staged, in one step.
+    #[inline]
+    pub(crate) fn commit_staged(&mut self) {
+        let n = core::mem::take(&mut self.staged);
+        if n > 0 {
+            self.commit(n);
+        }
+    }
+
+    /// Forgets the staged items; their slots are free again.
+    #[inline]
+    pub(crate) fn discard_staged(&mut self) {
+        self.staged = 0;
     }
 
     /// Whether a push would fail right now.
@@ -443,6 +528,28 @@ impl<T> Producer<T> {
         self.shared.dropped.store(self.dropped, Ordering::Release);
     }
 
+    /// Reports `n` items given up on, as [`add_dropped`](Self::add_dropped)
+    /// does, together with a `mark` of the caller's choosing (the time of
+    /// the last item given up, say) that the consumer reads with
+    /// [`Consumer::dropped_at_end`].
+    ///
+    /// Wait-free (two plain stores); never allocates.
+    ///
+    /// ```
+    /// let (mut producer, consumer) = bbx_midi::spsc::SpscRingBuffer::new(1);
+    /// producer.try_push(1).unwrap();
+    /// producer.add_dropped_marked(1, 500);
+    /// assert_eq!(consumer.dropped_at_end(), None, "item 1 was pushed before the drop");
+    /// ```
+    #[inline]
+    pub fn add_dropped_marked(&mut self, n: usize, mark: u32) {
+        // Release, and before the total: a consumer that sees this mark
+        // also sees every push that came before it (`dropped_at_end` relies
+        // on that to notice a report newer than the items it has seen).
+        self.shared.dropped_mark.store(mark, Ordering::Release);
+        self.add_dropped(n);
+    }
+
     /// The total of [`add_dropped`](Self::add_dropped) reports so far
     /// (wrapping at `usize::MAX`).
     #[inline]
@@ -486,6 +593,17 @@ impl<T> fmt::Debug for Producer<T> {
             .field("slots", &self.slots())
             .finish_non_exhaustive()
     }
+}
+
+/// What [`Consumer::dropped_at_end`] found: a loss at the end of what has
+/// been pushed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DropReport {
+    /// Every drop reported so far, in total (wrapping at `usize::MAX`).
+    pub total: usize,
+    /// The mark given with the latest report
+    /// ([`Producer::add_dropped_marked`]); 0 if none had one.
+    pub mark: u32,
 }
 
 /// The reading end of a ring buffer, for the one thread that pops.
@@ -761,6 +879,54 @@ impl<T> Consumer<T> {
         new
     }
 
+    /// The producer's drop total and the mark of its latest report, if
+    /// every item it pushed before that report has been popped; `None`
+    /// while such items are still waiting (or the producer pushed again
+    /// while this ran).
+    ///
+    /// This places a loss in the stream of items: a report returned here
+    /// came after every item popped so far and before any item still to
+    /// come, so a consumer can act on a loss at the point where it
+    /// happened, even when nothing is pushed after it. The total counts
+    /// every drop reported so far (wrapping), those with marks and those
+    /// without. Wait-free (at most four loads); never allocates.
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new(1);
+    /// producer.try_push('a').unwrap();
+    /// assert!(producer.try_push('b').is_err());
+    /// producer.add_dropped_marked(1, 42);
+    /// assert_eq!(consumer.dropped_at_end(), None, "'a' came before the drop");
+    /// assert_eq!(consumer.try_pop(), Some('a'));
+    /// let report = consumer.dropped_at_end().unwrap();
+    /// assert_eq!((report.total, report.mark), (1, 42));
+    /// ```
+    #[inline]
+    pub fn dropped_at_end(&self) -> Option<DropReport> {
+        // Acquire pairs with the Release stores in `add_dropped`: the pushes
+        // made before the reports in `total` happen-before what follows, so
+        // the `tail` loaded next includes them.
+        let total = self.shared.dropped.load(Ordering::Acquire);
+        // Relaxed: coherence with the edge above is all this needs (it sees
+        // at least the `tail` of those pushes), and no slot is read here.
+        let tail = self.shared.tail.load(Ordering::Relaxed);
+        if tail != self.head {
+            // Items are waiting; some may have been pushed before the drops.
+            return None;
+        }
+        // Acquire pairs with the Release store in `add_dropped_marked`. The
+        // mark may be newer than `total`: from a later drop with no push in
+        // between, which is the same place in the stream, or from a drop
+        // after a later push, which the second `tail` load then sees.
+        let mark = self.shared.dropped_mark.load(Ordering::Acquire);
+        // Relaxed: the edge through the mark already makes the later push's
+        // `tail` store visible; nothing is read through this load.
+        if self.shared.tail.load(Ordering::Relaxed) != tail {
+            return None;
+        }
+        Some(DropReport { total, mark })
+    }
+
     /// Whether the [`Producer`] has been dropped.
     ///
     /// Once it returns `true`, everything the producer did before it was
@@ -862,6 +1028,67 @@ mod tests {
         assert_eq!(out, [1, 2, 3, 4]);
         assert!(consumer.is_empty());
         assert_eq!(producer.slots(), 4);
+    }
+
+    #[test]
+    fn staged_items_are_unseen_until_committed_then_all_at_once_in_order() {
+        for start in [0, 3, 5] {
+            let (mut producer, mut consumer) = near_wrap::<u8>(6, start);
+            // Move the slot positions so that the staged run wraps.
+            for _ in 0..4 {
+                producer.try_push(0).unwrap();
+                consumer.try_pop().unwrap();
+            }
+            assert!(producer.stage(&[1, 2]));
+            assert!(producer.stage(&[3, 4, 5]));
+            assert_eq!(producer.staged(), 5);
+            assert_eq!(consumer.try_pop(), None, "staged items are not published");
+            assert_eq!(consumer.len(), 0);
+            producer.commit_staged();
+            assert_eq!(producer.staged(), 0);
+            let mut out = [0; 6];
+            assert_eq!(consumer.pop_slice(&mut out), 5);
+            assert_eq!(out[..5], [1, 2, 3, 4, 5]);
+        }
+    }
+
+    #[test]
+    fn staging_what_does_not_fit_writes_nothing() {
+        let (mut producer, mut consumer) = SpscRingBuffer::new::<u8>(4);
+        producer.try_push(9).unwrap();
+        assert!(producer.stage(&[1, 2]));
+        assert!(!producer.stage(&[3, 4]), "only one slot is left");
+        assert_eq!(producer.staged(), 2);
+        assert!(producer.has_slots(3) && !producer.has_slots(4));
+        producer.commit_staged();
+        let mut out = [0; 4];
+        assert_eq!(consumer.pop_slice(&mut out), 3);
+        assert_eq!(out[..3], [9, 1, 2]);
+    }
+
+    #[test]
+    fn discarded_staged_items_free_their_slots() {
+        let (mut producer, mut consumer) = SpscRingBuffer::new::<u8>(3);
+        assert!(producer.stage(&[1, 2, 3]));
+        assert!(!producer.stage(&[4]));
+        producer.discard_staged();
+        assert_eq!(producer.staged(), 0);
+        producer.commit_staged(); // nothing to publish
+        assert_eq!(consumer.try_pop(), None);
+        assert!(producer.stage(&[5, 6, 7]));
+        producer.commit_staged();
+        assert_eq!(consumer.try_pop(), Some(5));
+    }
+
+    #[test]
+    fn staging_sees_room_the_consumer_made_since_the_last_look() {
+        let (mut producer, mut consumer) = SpscRingBuffer::new::<u8>(2);
+        producer.push_slice(&[1, 2]);
+        assert!(!producer.stage(&[3]));
+        consumer.try_pop();
+        assert!(producer.stage(&[3]));
+        producer.commit_staged();
+        assert_eq!((consumer.try_pop(), consumer.try_pop()), (Some(2), Some(3)));
     }
 
     #[test]

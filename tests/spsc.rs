@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use bbx_midi::spsc::SpscRingBuffer;
+use bbx_midi::spsc::{DropReport, SpscRingBuffer};
 
 #[test]
 fn capacity_is_exactly_what_was_asked() {
@@ -395,5 +395,46 @@ fn dropped_reports_reach_the_consumer_once() {
         consumer.take_dropped(),
         usize::MAX,
         "wrapping counts still add up"
+    );
+}
+
+#[test]
+fn a_drop_report_is_seen_at_the_end_only_after_the_items_before_it() {
+    let (mut producer, mut consumer) = SpscRingBuffer::new(2);
+    assert_eq!(
+        consumer.dropped_at_end(),
+        Some(DropReport { total: 0, mark: 0 })
+    );
+    producer.push_slice(&[1, 2]);
+    producer.add_dropped_marked(1, 30);
+    assert_eq!(consumer.dropped_at_end(), None);
+    consumer.try_pop();
+    assert_eq!(
+        consumer.dropped_at_end(),
+        None,
+        "item 2 came before the drop"
+    );
+    consumer.try_pop();
+    assert_eq!(
+        consumer.dropped_at_end(),
+        Some(DropReport { total: 1, mark: 30 })
+    );
+    // Two more drops in the same place: the latest mark, the new total.
+    producer.add_dropped_marked(2, 40);
+    assert_eq!(
+        consumer.dropped_at_end(),
+        Some(DropReport { total: 3, mark: 40 })
+    );
+    // Unmarked reports count too, and keep the last mark.
+    producer.add_dropped(1);
+    assert_eq!(
+        consumer.dropped_at_end(),
+        Some(DropReport { total: 4, mark: 40 })
+    );
+    // take_dropped is independent of it.
+    assert_eq!(consumer.take_dropped(), 4);
+    assert_eq!(
+        consumer.dropped_at_end(),
+        Some(DropReport { total: 4, mark: 40 })
     );
 }
