@@ -1,5 +1,5 @@
-//! The typed MIDI buffer: [`MidiMessage`]s (or timestamped [`MidiEvent`]s)
-//! from a MIDI input thread to an audio thread.
+//! The typed MIDI buffer: [`MidiMessage`]s from one MIDI input thread to
+//! the audio thread, applied as they come.
 //!
 //! A thin layer over [`spsc`](crate::spsc): every guarantee stated there
 //! holds here, and this module adds no atomics and no `unsafe` of its own.
@@ -8,34 +8,24 @@
 //! dropped Note Off leaves a note hanging. So every such drop is counted,
 //! and the audio side can ask for the count with
 //! [`take_dropped`](MidiBufferConsumer::take_dropped) and answer a loss with
-//! [`MidiMessage::release_all_notes`].
+//! [`MidiMessage::release_all_notes`]; the order that makes this correct is
+//! on [`take_dropped`](MidiBufferConsumer::take_dropped). For losses
+//! reported at their exact place, timestamps, SysEx and several sources,
+//! use a [`MidiStream`](crate::MidiStream).
 
 use alloc::vec::Vec;
-use core::fmt;
 
+use crate::error::SendError;
 use crate::message::MidiMessage;
 use crate::spsc::{Consumer, Producer, SpscRingBuffer};
-use crate::timing::MidiEvent;
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for crate::MidiMessage {}
-    impl Sealed for crate::MidiEvent {}
-}
-
-/// What a MIDI buffer carries: [`MidiMessage`] (the default) or
-/// [`MidiEvent`]. Sealed.
-pub trait BufferItem: Copy + Default + Send + fmt::Debug + sealed::Sealed + 'static {}
-impl BufferItem for MidiMessage {}
-impl BufferItem for MidiEvent {}
 
 /// Creates a buffer for `capacity` MIDI messages and returns its two ends:
 /// the producer for the MIDI input thread, the consumer for the audio thread.
 ///
-/// Allocates once, here; nothing afterwards allocates. The buffer holds
-/// exactly `capacity` messages (64 to 256 is typical: a burst of a few
-/// hundred messages inside one audio block is rare even with dense
-/// controller data).
+/// Allocates here, and only here (the shared indices, and the slots: room
+/// for exactly `capacity` messages). The buffer holds exactly `capacity`
+/// messages (64 to 256 is typical: a burst of a few hundred messages inside
+/// one audio block is rare even with dense controller data).
 ///
 /// # Panics
 ///
@@ -57,31 +47,6 @@ impl BufferItem for MidiEvent {}
 /// assert!(consumer.try_pop().is_none());
 /// ```
 pub fn midi_buffer(capacity: usize) -> (MidiBufferProducer, MidiBufferConsumer) {
-    buffer(capacity)
-}
-
-/// Creates a buffer for `capacity` timestamped [`MidiEvent`]s: the same
-/// buffer as [`midi_buffer`], with 8-byte slots, for sample-accurate
-/// playback with a [`BlockScheduler`](crate::BlockScheduler).
-///
-/// # Panics
-///
-/// If `capacity` is 0, or too large to allocate.
-///
-/// ```
-/// use bbx_midi::{MidiEvent, MidiMessage, midi_event_buffer};
-///
-/// let (mut producer, mut consumer) = midi_event_buffer(64);
-/// assert!(producer.try_send_at(MidiMessage::START, 1_500));
-/// assert_eq!(consumer.try_pop(), Some(MidiEvent::new(MidiMessage::START, 1_500)));
-/// ```
-pub fn midi_event_buffer(
-    capacity: usize,
-) -> (MidiBufferProducer<MidiEvent>, MidiBufferConsumer<MidiEvent>) {
-    buffer(capacity)
-}
-
-fn buffer<T: BufferItem>(capacity: usize) -> (MidiBufferProducer<T>, MidiBufferConsumer<T>) {
     let (producer, consumer) = SpscRingBuffer::new(capacity);
     (
         MidiBufferProducer { producer },
@@ -89,23 +54,41 @@ fn buffer<T: BufferItem>(capacity: usize) -> (MidiBufferProducer<T>, MidiBufferC
     )
 }
 
-/// The sending end of a [`midi_buffer`] (or [`midi_event_buffer`]), for the
-/// MIDI input thread.
+/// How many messages from the front of `messages` are valid.
+#[inline]
+fn valid_prefix(messages: &[MidiMessage]) -> usize {
+    messages
+        .iter()
+        .position(|message| !message.is_valid())
+        .unwrap_or(messages.len())
+}
+
+/// The sending end of a [`midi_buffer`], for the MIDI input thread.
 ///
 /// `Send`, not `Sync`: move it into the thread (or `midir` callback) that
 /// receives MIDI. Every method is wait-free and never allocates.
+///
+/// Every way of sending comes in two forms: `try_send…` for a MIDI
+/// callback, which cannot wait (a message refused for lack of room is lost,
+/// and counted so that the audio side learns of it), and `try_push…` for a
+/// producer that keeps the message and tries again (nothing is counted).
+/// [`MidiMessage::INVALID`] is never sent, and never counted.
 #[derive(Debug)]
-pub struct MidiBufferProducer<T: BufferItem = MidiMessage> {
-    producer: Producer<T>,
+pub struct MidiBufferProducer {
+    producer: Producer<MidiMessage>,
 }
 
-impl<T: BufferItem> MidiBufferProducer<T> {
-    /// Sends `item` to the consumer; returns `false` when the buffer is
+impl MidiBufferProducer {
+    /// Sends `message` to the consumer; returns `false` when the buffer is
     /// full, in which case it is dropped and counted (see
     /// [`dropped`](Self::dropped) and
     /// [`MidiBufferConsumer::take_dropped`]). A MIDI callback cannot wait,
     /// so a refusal is a loss; a producer that retries should use
     /// [`try_push`](Self::try_push), which counts nothing.
+    ///
+    /// [`MidiMessage::INVALID`] is not a message: it is refused (`false`)
+    /// and not counted. [`try_send_bytes`](Self::try_send_bytes) says why
+    /// bytes are not a message.
     ///
     /// Wait-free; never allocates.
     ///
@@ -116,22 +99,32 @@ impl<T: BufferItem> MidiBufferProducer<T> {
     /// assert!(producer.try_send(MidiMessage::TIMING_CLOCK));
     /// assert!(!producer.try_send(MidiMessage::TIMING_CLOCK));
     /// assert_eq!(producer.dropped(), 1);
+    /// assert!(!producer.try_send(MidiMessage::INVALID));
+    /// assert_eq!(producer.dropped(), 1, "INVALID is refused, not lost");
     /// ```
     #[inline]
-    pub fn try_send(&mut self, item: T) -> bool {
-        if self.producer.try_push(item).is_ok() {
+    pub fn try_send(&mut self, message: MidiMessage) -> bool {
+        if !message.is_valid() {
+            return false;
+        }
+        if self.producer.try_push(message).is_ok() {
             return true;
         }
         self.producer.add_dropped(1);
         false
     }
 
-    /// Sends `item`, or gives it back in `Err` when the buffer is full,
-    /// **without** counting it as dropped: for a producer that keeps the
-    /// item and tries again later (a sequencer, a retry loop). If it then
-    /// gives up on it, it can say so with [`add_dropped`](Self::add_dropped).
+    /// Sends `message`, or gives it back in `Err` when the buffer is full
+    /// (or when it is [`MidiMessage::INVALID`]), **without** counting it
+    /// as dropped: for a producer that keeps the message and tries again
+    /// later (a sequencer, a retry loop). If it then gives up on it, it can
+    /// say so with [`add_dropped`](Self::add_dropped).
     ///
     /// Wait-free; never allocates.
+    ///
+    /// # Errors
+    ///
+    /// `Err(message)` when the buffer is full or `message` is `INVALID`.
     ///
     /// ```
     /// use bbx_midi::{MidiMessage, midi_buffer};
@@ -145,26 +138,94 @@ impl<T: BufferItem> MidiBufferProducer<T> {
     /// assert_eq!(consumer.take_dropped(), 0);
     /// ```
     #[inline]
-    pub fn try_push(&mut self, item: T) -> Result<(), T> {
-        self.producer.try_push(item)
+    pub fn try_push(&mut self, message: MidiMessage) -> Result<(), MidiMessage> {
+        if !message.is_valid() {
+            return Err(message);
+        }
+        self.producer.try_push(message)
+    }
+
+    /// Sends `bytes` as a MIDI API such as `midir` delivers them: exactly
+    /// one short message. A refusal for lack of room is counted as dropped,
+    /// as by [`try_send`](Self::try_send).
+    ///
+    /// Wait-free; never allocates.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Invalid`] with the reason when `bytes` is not one short
+    /// message (System Exclusive included: a [`MidiStream`](crate::MidiStream)
+    /// carries it); nothing is sent or counted. [`SendError::Full`] when
+    /// there is no room (counted).
+    ///
+    /// ```
+    /// use bbx_midi::{MidiError, SendError, midi_buffer};
+    ///
+    /// let (mut producer, mut consumer) = midi_buffer(8);
+    /// assert_eq!(producer.try_send_bytes(&[0x90, 60, 100]), Ok(()));
+    /// assert_eq!(
+    ///     producer.try_send_bytes(&[0xF0, 0x7E, 0xF7]),
+    ///     Err(SendError::Invalid(MidiError::SysEx { status: 0xF0 }))
+    /// );
+    /// assert_eq!(consumer.len(), 1);
+    /// ```
+    #[inline]
+    pub fn try_send_bytes(&mut self, bytes: &[u8]) -> Result<(), SendError> {
+        let message = MidiMessage::parse(bytes).map_err(SendError::Invalid)?;
+        if self.try_send(message) {
+            Ok(())
+        } else {
+            Err(SendError::Full)
+        }
+    }
+
+    /// [`try_send_bytes`](Self::try_send_bytes) without counting a refusal
+    /// for lack of room: for a producer that keeps the bytes and retries.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_send_bytes`](Self::try_send_bytes); [`SendError::Full`] is
+    /// not counted.
+    ///
+    /// ```
+    /// use bbx_midi::{SendError, midi_buffer};
+    ///
+    /// let (mut producer, mut consumer) = midi_buffer(1);
+    /// producer.try_push_bytes(&[0xFA])?;
+    /// assert_eq!(producer.try_push_bytes(&[0xFC]), Err(SendError::Full));
+    /// assert_eq!(consumer.take_dropped(), 0);
+    /// # Ok::<(), SendError>(())
+    /// ```
+    #[inline]
+    pub fn try_push_bytes(&mut self, bytes: &[u8]) -> Result<(), SendError> {
+        let message = MidiMessage::parse(bytes).map_err(SendError::Invalid)?;
+        self.producer.try_push(message).map_err(|_| SendError::Full)
     }
 
     /// Reports `n` messages this side gave up on, so that the consumer
     /// learns of the loss through
-    /// [`take_dropped`](MidiBufferConsumer::take_dropped). `try_send` and
-    /// `try_send_slice` report their refusals themselves.
+    /// [`take_dropped`](MidiBufferConsumer::take_dropped). The `try_send…`
+    /// methods report their refusals themselves.
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::midi_buffer(1);
+    /// producer.add_dropped(3);
+    /// assert_eq!(consumer.take_dropped(), 3);
+    /// ```
     #[inline]
     pub fn add_dropped(&mut self, n: usize) {
         self.producer.add_dropped(n);
     }
 
-    /// Sends as many items from the front of `items` as there is room for,
-    /// in order, and returns how many it sent; the rest are dropped and
-    /// counted, as by [`try_send`](Self::try_send).
+    /// Sends as many messages from the front of `messages` as there is room
+    /// for, in order, and returns how many it sent; those refused for lack
+    /// of room are dropped and counted, as by [`try_send`](Self::try_send).
     ///
-    /// For a producer that has several messages at once (a parsed stream
-    /// chunk, a sequencer step). Wait-free; never allocates; at most two
-    /// `memcpy`s.
+    /// An [`MidiMessage::INVALID`] ends the slice: it and the messages
+    /// after it are not sent and not counted (the return value tells how
+    /// far it got). For a producer that has several messages at once (a
+    /// parsed stream chunk, a sequencer step). Wait-free; never allocates;
+    /// at most two `memcpy`s.
     ///
     /// ```
     /// use bbx_midi::{MidiMessage, midi_buffer};
@@ -177,12 +238,31 @@ impl<T: BufferItem> MidiBufferProducer<T> {
     /// assert_eq!(consumer.take_dropped(), 1);
     /// ```
     #[inline]
-    pub fn try_send_slice(&mut self, items: &[T]) -> usize {
-        let sent = self.producer.push_slice(items);
-        if sent < items.len() {
-            self.producer.add_dropped(items.len() - sent);
+    pub fn try_send_slice(&mut self, messages: &[MidiMessage]) -> usize {
+        let valid = &messages[..valid_prefix(messages)];
+        let sent = self.producer.push_slice(valid);
+        if sent < valid.len() {
+            self.producer.add_dropped(valid.len() - sent);
         }
         sent
+    }
+
+    /// [`try_send_slice`](Self::try_send_slice) without counting the
+    /// messages that did not fit: the caller still has them
+    /// (`&messages[sent..]`) and can try again.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiMessage, midi_buffer};
+    ///
+    /// let (mut producer, mut consumer) = midi_buffer(2);
+    /// let clocks = [MidiMessage::TIMING_CLOCK; 3];
+    /// assert_eq!(producer.try_push_slice(&clocks), 2);
+    /// assert_eq!(consumer.take_dropped(), 0);
+    /// ```
+    #[inline]
+    pub fn try_push_slice(&mut self, messages: &[MidiMessage]) -> usize {
+        self.producer
+            .push_slice(&messages[..valid_prefix(messages)])
     }
 
     /// Whether a send would fail right now (the consumer may make room at any
@@ -224,7 +304,15 @@ impl<T: BufferItem> MidiBufferProducer<T> {
     }
 
     /// The number of messages dropped so far because the buffer was full
-    /// (wrapping at `usize::MAX`).
+    /// (wrapping at `usize::MAX`), [`add_dropped`](Self::add_dropped)
+    /// reports included.
+    ///
+    /// ```
+    /// let (mut producer, _consumer) = bbx_midi::midi_buffer(1);
+    /// producer.try_send(bbx_midi::MidiMessage::START);
+    /// producer.try_send(bbx_midi::MidiMessage::STOP);
+    /// assert_eq!(producer.dropped(), 1);
+    /// ```
     #[inline]
     pub fn dropped(&self) -> usize {
         self.producer.dropped()
@@ -243,34 +331,17 @@ impl<T: BufferItem> MidiBufferProducer<T> {
     }
 }
 
-impl MidiBufferProducer<MidiEvent> {
-    /// Sends `message` stamped with `time_us`, the time it arrived in
-    /// microseconds on the clock the audio side schedules by (a
-    /// [`MidiClock`](crate::MidiClock), for instance). As
-    /// [`try_send`](Self::try_send) otherwise.
-    ///
-    /// ```
-    /// let (mut producer, _consumer) = bbx_midi::midi_event_buffer(8);
-    /// assert!(producer.try_send_at(bbx_midi::MidiMessage::STOP, 42));
-    /// ```
-    #[inline]
-    pub fn try_send_at(&mut self, message: MidiMessage, time_us: u64) -> bool {
-        self.try_send(MidiEvent::new(message, time_us))
-    }
-}
-
-/// The receiving end of a [`midi_buffer`] (or [`midi_event_buffer`]), for
-/// the audio thread.
+/// The receiving end of a [`midi_buffer`], for the audio thread.
 ///
 /// `Send`, not `Sync`. Every method but [`drain_into`](Self::drain_into) is
 /// wait-free and never allocates, so it is safe to call from an audio
 /// callback.
 #[derive(Debug)]
-pub struct MidiBufferConsumer<T: BufferItem = MidiMessage> {
-    consumer: Consumer<T>,
+pub struct MidiBufferConsumer {
+    consumer: Consumer<MidiMessage>,
 }
 
-impl<T: BufferItem> MidiBufferConsumer<T> {
+impl MidiBufferConsumer {
     /// Removes and returns the oldest message, or `None` if there is none.
     ///
     /// Wait-free; never allocates.
@@ -286,7 +357,7 @@ impl<T: BufferItem> MidiBufferConsumer<T> {
     /// assert_eq!(consumer.try_pop(), None);
     /// ```
     #[inline]
-    pub fn try_pop(&mut self) -> Option<T> {
+    pub fn try_pop(&mut self) -> Option<MidiMessage> {
         self.consumer.try_pop()
     }
 
@@ -303,7 +374,7 @@ impl<T: BufferItem> MidiBufferConsumer<T> {
     /// assert_eq!(consumer.try_pop(), Some(MidiMessage::START));
     /// ```
     #[inline]
-    pub fn peek(&self) -> Option<&T> {
+    pub fn peek(&self) -> Option<&MidiMessage> {
         self.consumer.peek()
     }
 
@@ -325,7 +396,7 @@ impl<T: BufferItem> MidiBufferConsumer<T> {
     /// assert_eq!(&block[..n], &[MidiMessage::START, MidiMessage::STOP]);
     /// ```
     #[inline]
-    pub fn pop_into(&mut self, out: &mut [T]) -> usize {
+    pub fn pop_into(&mut self, out: &mut [MidiMessage]) -> usize {
         self.consumer.pop_slice(out)
     }
 
@@ -347,10 +418,10 @@ impl<T: BufferItem> MidiBufferConsumer<T> {
     /// assert_eq!(consumer.drain_into(&mut messages), 1);
     /// assert_eq!(messages, [MidiMessage::START]);
     /// ```
-    pub fn drain_into(&mut self, messages: &mut Vec<T>) -> usize {
+    pub fn drain_into(&mut self, messages: &mut Vec<MidiMessage>) -> usize {
         let waiting = self.consumer.len();
         messages.reserve(waiting);
-        let mut chunk = [T::default(); 64];
+        let mut chunk = [MidiMessage::INVALID; 64];
         let mut moved = 0;
         while moved < waiting {
             let want = (waiting - moved).min(chunk.len());
@@ -367,23 +438,39 @@ impl<T: BufferItem> MidiBufferConsumer<T> {
     /// The number of messages the producer dropped because the buffer was
     /// full, since the last call.
     ///
-    /// Call it once per block: a non-zero answer means Note Offs may have
-    /// been lost, and notes may hang; [`MidiMessage::release_all_notes`] is
-    /// the safe answer. Wait-free; never allocates.
+    /// A non-zero answer means Note Offs may have been lost, and notes may
+    /// hang; [`MidiMessage::release_all_notes`] is the safe answer, applied
+    /// **after** every message sent before the loss. So, once per block:
+    /// take the count first, then pop everything waiting, then release.
+    /// Taking the count first makes every message sent before those losses
+    /// visible to the pops that follow; releasing first would let a Note On
+    /// still in the buffer start a note whose Note Off was lost. Messages
+    /// sent after the loss and popped in the same block are released too;
+    /// a [`MidiStream`](crate::MidiStream) reports each loss at its exact
+    /// place instead. Wait-free; never allocates.
     ///
     /// ```
-    /// use bbx_midi::{MidiMessage, midi_buffer};
+    /// use bbx_midi::{MessageKind, MidiMessage, midi_buffer};
     ///
     /// let (mut producer, mut consumer) = midi_buffer(1);
     /// producer.try_send(MidiMessage::note_on(0, 60, 100)?);
     /// producer.try_send(MidiMessage::note_off(0, 60, 0)?); // full: lost
     ///
-    /// if consumer.take_dropped() > 0 {
-    ///     for message in MidiMessage::release_all_notes() {
-    ///         // apply as if received
-    ///         # let _ = message;
-    ///     }
+    /// // The audio callback:
+    /// let mut note_60_sounding = false;
+    /// let mut apply = |msg: MidiMessage| match msg.kind() {
+    ///     MessageKind::NoteOn => note_60_sounding = true,
+    ///     MessageKind::NoteOff | MessageKind::AllNotesOff => note_60_sounding = false,
+    ///     _ => {}
+    /// };
+    /// let lost = consumer.take_dropped(); // first
+    /// while let Some(msg) = consumer.try_pop() {
+    ///     apply(msg);
     /// }
+    /// if lost > 0 {
+    ///     MidiMessage::release_all_notes().into_iter().for_each(&mut apply);
+    /// }
+    /// assert!(!note_60_sounding);
     /// assert_eq!(consumer.take_dropped(), 0);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```

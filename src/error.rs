@@ -155,37 +155,54 @@ impl fmt::Display for MidiError {
 
 impl core::error::Error for MidiError {}
 
-/// Why a message was not sent through a
-/// [`MidiSysExProducer`](crate::MidiSysExProducer). Nothing was sent: the
-/// buffer is exactly as before the call.
+/// Why a send did not deliver a message, from a
+/// [`MidiBufferProducer`](crate::MidiBufferProducer) or a
+/// [`StreamSource`](crate::StreamSource).
+///
+/// Which of these are counted as lost (and reported to the audio side)
+/// depends on the form of the call: `try_send…` counts what it could not
+/// deliver, `try_push…` leaves a message it could not take with the caller,
+/// uncounted. Bytes that are not MIDI are never counted: they are not a
+/// message.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SendError {
-    /// No room right now; the consumer may make some. The message was not
-    /// sent, like a `false` from `try_send`.
+    /// No room right now; the consumer may make some. Nothing of the call
+    /// was sent.
     Full,
-    /// The bytes are not a MIDI message: not a short message, or not a
-    /// well-formed System Exclusive message (`0xF0`, data bytes, `0xF7`).
+    /// The bytes are not MIDI: not a short message, nor a System Exclusive
+    /// message or a piece of one. Nothing was sent, and a SysEx being
+    /// assembled is left as it was.
     Invalid(MidiError),
-    /// A System Exclusive message larger than the buffer's SysEx capacity:
-    /// it could never be sent whole, and is not sent in part.
+    /// A System Exclusive message longer than the stream's SysEx capacity:
+    /// it can never be delivered whole, is not delivered in part, and is
+    /// counted as lost.
     TooLarge {
-        /// The message's length in bytes, `0xF0` and `0xF7` included.
+        /// Its length in bytes so far, `0xF0` (and `0xF7`, if it came)
+        /// included.
         len: usize,
-        /// The SysEx capacity of the buffer, in bytes.
+        /// The stream's SysEx capacity, in bytes.
         max: usize,
     },
+    /// The System Exclusive message these bytes belong to is lost: an
+    /// earlier piece found no room or made it too large, or it was cut off
+    /// before its `0xF7`. It was counted once, when it was lost; its pieces
+    /// are discarded (real-time bytes among them are still delivered).
+    SysExLost,
 }
 
 impl fmt::Display for SendError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SendError::Full => f.write_str("MIDI buffer full, message not sent"),
+            SendError::Full => f.write_str("MIDI buffer full, nothing sent"),
             SendError::Invalid(err) => write!(f, "not a MIDI message: {err}"),
             SendError::TooLarge { len, max } => write!(
                 f,
-                "System Exclusive of {len} bytes exceeds the buffer's {max}-byte SysEx capacity"
+                "System Exclusive of {len} bytes exceeds the {max}-byte SysEx capacity"
             ),
+            SendError::SysExLost => {
+                f.write_str("the System Exclusive message these bytes belong to is lost")
+            }
         }
     }
 }

@@ -5,8 +5,9 @@
 //! `process`) receives them while it renders. On the audio side nothing may
 //! lock, allocate, make a system call or wait, and nothing here does:
 //!
-//! * [`midi_buffer`] allocates once, when it is created, room for exactly
-//!   the capacity asked for. Sending and receiving never allocate.
+//! * [`midi_buffer`] allocates only when it is created (the shared indices,
+//!   and room for exactly the capacity asked for). Sending and receiving
+//!   never allocate.
 //! * Every operation on either end is **wait-free**: it completes in a
 //!   bounded number of steps whatever the other thread is doing. A full
 //!   buffer makes [`MidiBufferProducer::try_send`] return `false`; an empty
@@ -41,6 +42,17 @@
 //! assert_eq!(notes, [60, 61, 62, 63]);
 //! ```
 //!
+//! # The family
+//!
+//! | you need | create | sending end | receiving end |
+//! |---|---|---|---|
+//! | short messages from one input, applied as they come (the documented buffer) | [`midi_buffer`]`(capacity)` | [`MidiBufferProducer`] | [`MidiBufferConsumer`] |
+//! | everything a whole instrument needs: several inputs merged in time order, SysEx, losses reported in order, sample-accurate with a [`BlockScheduler`] | [`MidiStream::builder`]`()` | one [`StreamSource`] per input | [`MidiStream`] |
+//! | your own item type | [`spsc::SpscRingBuffer::new`] | [`spsc::Producer`] | [`spsc::Consumer`] |
+//!
+//! All three are the same wait-free ring ([`spsc`]) underneath; the two MIDI
+//! ones add no atomics and no `unsafe` of their own.
+//!
 //! # Layout
 //!
 //! * [`spsc`]: the generic single-producer single-consumer ring buffer
@@ -49,18 +61,19 @@
 //!   parsing, checked constructors and accessors.
 //! * [`midi_buffer`]: the ring buffer typed for MIDI, as the audio code uses
 //!   it.
-//! * [`midi_sysex_buffer`]: the same with System Exclusive, in order with
-//!   the short messages, whole or not at all.
-//! * [`timing`]: [`MidiEvent`]s stamped at arrival, [`midi_event_buffer`]
-//!   and a [`BlockScheduler`] that gives each event its frame in the audio
-//!   block: sample-accurate MIDI, lock-free.
-//! * [`stream`]: a parser for raw MIDI byte streams (running status,
+//! * [`stream`]: [`MidiStream`], one ordered, timed stream from several
+//!   sources: messages and SysEx, losses in place.
+//! * [`timing`]: the [`BlockScheduler`] that gives each event its frame in
+//!   the audio block, and [`MidiClock`].
+//! * [`parser`]: a parser for raw MIDI byte streams (running status,
 //!   real-time bytes anywhere, SysEx in chunks), allocation-free.
 //!
 //! # Features
 //!
-//! * `std` (default): nothing in the crate needs it; turn it off for
-//!   `#![no_std]` targets with an allocator (embedded instruments).
+//! * `std` (default): [`MidiClock`] (it reads `std::time::Instant`). The
+//!   rest needs only `core` and `alloc`: turn `std` off for `#![no_std]`
+//!   targets with an allocator (embedded instruments), and stamp events
+//!   with a clock of your own.
 //! * `wmidi`, `midly`: `TryFrom` conversions between [`MidiMessage`] and
 //!   `wmidi::MidiMessage` or `midly::live::LiveEvent`, both ways.
 //! * `live`: real MIDI input (`midir`) and audio output (`cpal`) for the
@@ -73,24 +86,24 @@ extern crate alloc;
 
 mod buffer;
 mod error;
+mod event;
 #[cfg(any(feature = "wmidi", feature = "midly"))]
 mod interop;
 mod message;
+pub mod parser;
 pub mod spsc;
 pub mod stream;
 mod sync;
-pub mod sysex;
 pub mod timing;
 
-pub use buffer::{
-    BufferItem, MidiBufferConsumer, MidiBufferProducer, midi_buffer, midi_event_buffer,
-};
+pub use buffer::{MidiBufferConsumer, MidiBufferProducer, midi_buffer};
 pub use error::{MidiError, SendError};
+pub use event::{Event, MidiEvent, Received, Scheduled};
 pub use message::{MessageKind, MidiMessage};
-pub use sysex::{MidiSysExConsumer, MidiSysExProducer, Received, midi_sysex_buffer};
+pub use stream::{MidiStream, StreamBuilder, StreamSource};
 #[cfg(feature = "std")]
 pub use timing::MidiClock;
-pub use timing::{BlockScheduler, MidiEvent, SchedulerStats};
+pub use timing::{BlockScheduler, SchedulerStats};
 
 /// Every code block of the documented behaviour (`docs/lock-free-midi-buffer.md`)
 /// runs as a doctest, unchanged.

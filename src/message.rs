@@ -8,10 +8,10 @@ use crate::error::MidiError;
 ///
 /// A `MidiMessage` is either a valid short message (every channel voice,
 /// channel mode, system common and system real-time message) or
-/// [`MidiMessage::INVALID`], the one value that the infallible conversions
-/// ([`MidiMessage::new`], [`From<&[u8]>`](#impl-From%3C%26%5Bu8%5D%3E-for-MidiMessage))
-/// produce for bytes that are not a short message. System Exclusive is not a
-/// short message.
+/// [`MidiMessage::INVALID`], the one value that the infallible
+/// [`MidiMessage::new`] produces for bytes that are not a short message
+/// (the strict [`MidiMessage::parse`] and `TryFrom<&[u8]>` say why instead).
+/// System Exclusive is not a short message. No buffer accepts `INVALID`.
 ///
 /// It is `Copy`, 4 bytes, 4-aligned, so a 64-byte cache line carries 16 of
 /// them, and equality is equality of the wire bytes.
@@ -243,6 +243,27 @@ impl MidiMessage {
                 if len > 2 { data2 } else { 0 },
             ],
             len: len as u8,
+        }
+    }
+
+    /// The message's four bytes as stored: the wire bytes padded with 0,
+    /// then the length (0 only for `INVALID`). A buffer can keep these in
+    /// a slot of its own layout and give the message back with
+    /// [`from_stored`](Self::from_stored).
+    #[inline]
+    pub(crate) const fn to_stored(self) -> [u8; 4] {
+        let [a, b, c] = self.bytes;
+        [a, b, c, self.len]
+    }
+
+    /// The message [`to_stored`](Self::to_stored) stored. Only ever given
+    /// what that returned, so the invariants hold.
+    #[inline]
+    pub(crate) const fn from_stored(stored: [u8; 4]) -> Self {
+        let [a, b, c, len] = stored;
+        Self {
+            bytes: [a, b, c],
+            len,
         }
     }
 
@@ -643,7 +664,7 @@ impl MidiMessage {
     /// use bbx_midi::MidiMessage;
     ///
     /// assert!(MidiMessage::START.is_valid());
-    /// assert!(!MidiMessage::from(&[0xF0, 0x7E, 0xF7][..]).is_valid());
+    /// assert!(!MidiMessage::new([0xF0, 0x7E, 0xF7]).is_valid());
     /// ```
     #[inline]
     pub const fn is_valid(&self) -> bool {
@@ -914,28 +935,29 @@ impl Default for MidiMessage {
     }
 }
 
-impl From<&[u8]> for MidiMessage {
-    /// Reads one short message, as `midir` delivers it.
-    ///
-    /// Never panics, whatever the input: bytes that
-    /// [`MidiMessage::parse`] rejects (empty, data bytes only, too short, too
-    /// long, SysEx, an undefined status) become [`MidiMessage::INVALID`],
-    /// which [`is_valid`](MidiMessage::is_valid) reports. Never allocates.
+impl TryFrom<&[u8]> for MidiMessage {
+    type Error = MidiError;
+
+    /// Reads exactly one short message, as `midir` delivers it: the same as
+    /// [`MidiMessage::parse`]. System Exclusive, a partial or an overlong
+    /// message is an error that says why, never
+    /// [`MidiMessage::INVALID`]. Never panics, never allocates.
     ///
     /// ```
-    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::{MidiError, MidiMessage};
     ///
     /// let bytes: &[u8] = &[0x80, 60, 0];
-    /// assert_eq!(MidiMessage::from(bytes).as_bytes(), bytes);
-    /// assert_eq!(MidiMessage::from(&[][..]), MidiMessage::INVALID);
-    /// assert_eq!(MidiMessage::from(&[0x80, 60, 0, 0x80][..]), MidiMessage::INVALID);
+    /// assert_eq!(MidiMessage::try_from(bytes)?.as_bytes(), bytes);
+    /// assert_eq!(
+    ///     MidiMessage::try_from(&[0xF0, 0x7E, 0xF7][..]),
+    ///     Err(MidiError::SysEx { status: 0xF0 })
+    /// );
+    /// assert_eq!(MidiMessage::try_from(&[][..]), Err(MidiError::Empty));
+    /// # Ok::<(), MidiError>(())
     /// ```
     #[inline]
-    fn from(bytes: &[u8]) -> Self {
-        match Self::parse(bytes) {
-            Ok(message) => message,
-            Err(_) => Self::INVALID,
-        }
+    fn try_from(bytes: &[u8]) -> Result<Self, MidiError> {
+        Self::parse(bytes)
     }
 }
 

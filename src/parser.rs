@@ -2,8 +2,8 @@
 //! BLE-MIDI and USB-MIDI payloads, `.syx` files, anything that delivers the
 //! wire bytes without framing.
 //!
-//! [`StreamParser::push`] takes one byte and returns the events it completes
-//! (at most two); [`StreamParser::parse`] does the same over a slice, calling
+//! [`MidiParser::push`] takes one byte and returns the events it completes
+//! (at most two); [`MidiParser::parse`] does the same over a slice, calling
 //! a closure with each event. Neither allocates, and nothing panics whatever
 //! the input.
 //!
@@ -24,17 +24,17 @@
 //!   status to belong to, the undefined status bytes `0xF4`, `0xF5`, `0xF9`,
 //!   `0xFD`, a `0xF7` outside SysEx and messages cut short by a new status
 //!   byte (with or without some of their data bytes) are counted in
-//!   [`StreamStats`]; the parser picks up again at the next status byte.
+//!   [`ParserStats`]; the parser picks up again at the next status byte.
 //!
 //! ```
-//! use bbx_midi::stream::{StreamEvent, StreamParser};
+//! use bbx_midi::parser::{Parsed, MidiParser};
 //! use bbx_midi::MidiMessage;
 //!
-//! let mut parser = StreamParser::<64>::new();
+//! let mut parser = MidiParser::<64>::new();
 //! // A Note On, a second one by running status, with a clock byte inside it.
 //! let mut messages = Vec::new();
 //! parser.parse(&[0x90, 60, 100, 64, 0xF8, 90], |event| {
-//!     if let StreamEvent::Message(message) = event {
+//!     if let Parsed::Message(message) = event {
 //!         messages.push(message);
 //!     }
 //! });
@@ -56,9 +56,9 @@ use core::fmt;
 
 use crate::message::{MidiMessage, message_len};
 
-/// What a [`StreamParser`] delivers.
+/// What a [`MidiParser`] delivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamEvent<'a> {
+pub enum Parsed<'a> {
     /// A complete short message (channel, system common or real-time).
     Message(MidiMessage),
     /// A piece of a System Exclusive message.
@@ -70,7 +70,7 @@ pub enum StreamEvent<'a> {
 pub enum SysExEnd {
     /// By its End of Exclusive byte, `0xF7`.
     Terminated,
-    /// By another status byte, or by [`StreamParser::finish`], before any
+    /// By another status byte, or by [`MidiParser::finish`], before any
     /// `0xF7`: the message is probably incomplete.
     Unterminated,
 }
@@ -110,10 +110,10 @@ impl<'a> SysExChunk<'a> {
     }
 }
 
-/// What a [`StreamParser`] skipped, by reason. Every byte the parser does
+/// What a [`MidiParser`] skipped, by reason. Every byte the parser does
 /// not deliver is counted here; the counters saturate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct StreamStats {
+pub struct ParserStats {
     /// Data bytes with no status byte to belong to (the stream started in
     /// the middle of a message, or followed an undefined status byte).
     pub stray_data_bytes: u64,
@@ -133,25 +133,25 @@ pub struct StreamStats {
 /// a SysEx short ends it and may itself be the one-byte Tune Request). They
 /// borrow the parser until they are dropped.
 #[derive(Clone, Debug)]
-pub struct Events<'a> {
+pub struct ParsedEvents<'a> {
     chunk: Option<SysExChunk<'a>>,
     message: Option<MidiMessage>,
 }
 
-impl<'a> Iterator for Events<'a> {
-    type Item = StreamEvent<'a>;
+impl<'a> Iterator for ParsedEvents<'a> {
+    type Item = Parsed<'a>;
 
     /// The SysEx chunk first, if any, then the message.
     #[inline]
-    fn next(&mut self) -> Option<StreamEvent<'a>> {
+    fn next(&mut self) -> Option<Parsed<'a>> {
         if let Some(chunk) = self.chunk.take() {
-            return Some(StreamEvent::SysEx(chunk));
+            return Some(Parsed::SysEx(chunk));
         }
-        self.message.take().map(StreamEvent::Message)
+        self.message.take().map(Parsed::Message)
     }
 }
 
-/// What one byte did to the parser, before it is lent out as [`Events`].
+/// What one byte did to the parser, before it is lent out as [`ParsedEvents`].
 #[derive(Clone, Copy)]
 struct Outcome {
     /// A SysEx chunk of this length, with these marks, sits at the start of
@@ -168,12 +168,12 @@ struct Outcome {
 /// target.
 ///
 /// ```
-/// use bbx_midi::stream::{StreamEvent, StreamParser, SysExEnd};
+/// use bbx_midi::parser::{Parsed, MidiParser, SysExEnd};
 ///
-/// let mut parser = StreamParser::<4>::new();
+/// let mut parser = MidiParser::<4>::new();
 /// let mut data = Vec::new();
 /// parser.parse(&[0xF0, 0x7E, 1, 2, 3, 4, 5, 0xF7], |event| {
-///     if let StreamEvent::SysEx(chunk) = event {
+///     if let Parsed::SysEx(chunk) = event {
 ///         data.extend_from_slice(chunk.data());
 ///         if let Some(end) = chunk.end() {
 ///             assert_eq!(end, SysExEnd::Terminated);
@@ -183,7 +183,7 @@ struct Outcome {
 /// assert_eq!(data, [0x7E, 1, 2, 3, 4, 5]);
 /// ```
 #[derive(Clone)]
-pub struct StreamParser<const N: usize> {
+pub struct MidiParser<const N: usize> {
     /// The status the next data bytes belong to: a channel status (kept as
     /// running status), a system common status waiting for its data, or 0.
     status: u8,
@@ -201,16 +201,16 @@ pub struct StreamParser<const N: usize> {
     sysex_start: bool,
     sysex: [u8; N],
     sysex_len: usize,
-    stats: StreamStats,
+    stats: ParserStats,
 }
 
-impl<const N: usize> Default for StreamParser<N> {
+impl<const N: usize> Default for MidiParser<N> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const N: usize> StreamParser<N> {
+impl<const N: usize> MidiParser<N> {
     /// A parser at the start of a stream: no running status, not in SysEx.
     ///
     /// A chunk size `N` of 0 is a compile-time error.
@@ -226,7 +226,7 @@ impl<const N: usize> StreamParser<N> {
             sysex_start: false,
             sysex: [0; N],
             sysex_len: 0,
-            stats: StreamStats {
+            stats: ParserStats {
                 stray_data_bytes: 0,
                 undefined_status_bytes: 0,
                 stray_end_of_exclusive: 0,
@@ -237,7 +237,7 @@ impl<const N: usize> StreamParser<N> {
     }
 
     /// What has been skipped since the parser was made or [reset](Self::reset).
-    pub fn stats(&self) -> StreamStats {
+    pub fn stats(&self) -> ParserStats {
         self.stats
     }
 
@@ -252,23 +252,23 @@ impl<const N: usize> StreamParser<N> {
     /// Never allocates, never panics; constant time, whatever `N`.
     ///
     /// ```
-    /// use bbx_midi::stream::{StreamEvent, StreamParser};
+    /// use bbx_midi::parser::{Parsed, MidiParser};
     /// use bbx_midi::MidiMessage;
     ///
-    /// let mut parser = StreamParser::<16>::new();
+    /// let mut parser = MidiParser::<16>::new();
     /// assert_eq!(parser.push(0xC0).count(), 0);
     /// let events: Vec<_> = parser.push(5).collect();
-    /// assert_eq!(events, [StreamEvent::Message(MidiMessage::program_change(0, 5)?)]);
+    /// assert_eq!(events, [Parsed::Message(MidiMessage::program_change(0, 5)?)]);
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
-    pub fn push(&mut self, byte: u8) -> Events<'_> {
+    pub fn push(&mut self, byte: u8) -> ParsedEvents<'_> {
         let outcome = self.step(byte);
         self.lend(outcome)
     }
 
     /// Turns an outcome into events that borrow the SysEx buffer.
-    fn lend(&self, outcome: Outcome) -> Events<'_> {
-        Events {
+    fn lend(&self, outcome: Outcome) -> ParsedEvents<'_> {
+        ParsedEvents {
             chunk: outcome.chunk.map(|(len, start, end)| SysExChunk {
                 data: &self.sysex[..len],
                 start,
@@ -376,14 +376,14 @@ impl<const N: usize> StreamParser<N> {
     /// then at the start of a new stream, with its counters kept.
     ///
     /// ```
-    /// use bbx_midi::stream::{StreamEvent, StreamParser, SysExEnd};
+    /// use bbx_midi::parser::{Parsed, MidiParser, SysExEnd};
     ///
-    /// let mut parser = StreamParser::<8>::new();
+    /// let mut parser = MidiParser::<8>::new();
     /// parser.parse(&[0xF0, 0x41, 0x10], |_| unreachable!());
-    /// let Some(StreamEvent::SysEx(last)) = parser.finish() else { panic!() };
+    /// let Some(Parsed::SysEx(last)) = parser.finish() else { panic!() };
     /// assert_eq!((last.data(), last.end()), (&[0x41, 0x10][..], Some(SysExEnd::Unterminated)));
     /// ```
-    pub fn finish(&mut self) -> Option<StreamEvent<'_>> {
+    pub fn finish(&mut self) -> Option<Parsed<'_>> {
         let chunk = if self.in_sysex {
             count(&mut self.stats.unterminated_sysex);
             Some(self.take_chunk(Some(SysExEnd::Unterminated)))
@@ -412,16 +412,16 @@ impl<const N: usize> StreamParser<N> {
     /// and calls `on_event` with each event in order.
     ///
     /// ```
-    /// use bbx_midi::stream::StreamParser;
+    /// use bbx_midi::parser::MidiParser;
     ///
-    /// let mut parser = StreamParser::<16>::new();
+    /// let mut parser = MidiParser::<16>::new();
     /// let mut count = 0;
     /// // A stream cut between two reads: the state carries over.
     /// parser.parse(&[0x90, 60], |_| count += 1);
     /// parser.parse(&[100], |_| count += 1);
     /// assert_eq!(count, 1);
     /// ```
-    pub fn parse(&mut self, bytes: &[u8], mut on_event: impl FnMut(StreamEvent<'_>)) {
+    pub fn parse(&mut self, bytes: &[u8], mut on_event: impl FnMut(Parsed<'_>)) {
         for &byte in bytes {
             for event in self.push(byte) {
                 on_event(event);
@@ -430,9 +430,9 @@ impl<const N: usize> StreamParser<N> {
     }
 }
 
-impl<const N: usize> fmt::Debug for StreamParser<N> {
+impl<const N: usize> fmt::Debug for MidiParser<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StreamParser")
+        f.debug_struct("MidiParser")
             .field("chunk_size", &N)
             .field("running_status", &self.status)
             .field("in_sysex", &self.in_sysex)

@@ -5,22 +5,26 @@
 //! the next block moves every note by up to a block (11.6 ms at 512 frames
 //! and 44.1 kHz), differently for each note: audible as jitter. Instead:
 //!
-//! 1. the MIDI thread stamps each message with its arrival time
-//!    ([`MidiClock`], or any microsecond clock both threads share) and sends
-//!    a [`MidiEvent`] through a [`midi_event_buffer`](crate::midi_event_buffer);
+//! 1. each source stamps what it sends with its arrival time
+//!    ([`MidiClock`], or any microsecond clock all threads share), through
+//!    a [`StreamSource`](crate::StreamSource);
 //! 2. the audio callback tells a [`BlockScheduler`] when its block starts on
-//!    that clock, and takes the events due in the block with their frame
-//!    offsets.
+//!    that clock, and takes the events due in the block, each with its
+//!    frame, from the [`MidiStream`].
 //!
-//! **Policy.** Every event is played a fixed latency after it arrived (one
+//! **Policy.** Every event is played a fixed latency after its stamp (one
 //! block plus a little is the usual choice): the spacing between events is
-//! kept to the frame, at the price of that constant delay. An event whose time is
-//! already past when its block is rendered (it arrived late, or the audio
-//! thread stalled) is played at frame 0 and counted as late. An event due
-//! in a later block stays queued, unless it is due further ahead than a
-//! horizon (one second by default): such a stamp is wrong, and it is played
-//! at frame 0 and counted rather than holding up every event behind it.
-//! Events come out in the order they were sent, with non-decreasing offsets.
+//! kept to the frame, at the price of that constant delay. An event due in
+//! a later block stays queued. An event played later than its due frame is
+//! counted as *late*: it was already due when its block began (it arrived
+//! late, or the audio thread stalled), and is played at frame 0; or it was
+//! due before an event already played in the block (stamped out of order),
+//! and is played right after it. An event whose stamp is more than a
+//! horizon (one second by default) ahead of the block, or whose due time is
+//! more than a minute past, has a wrong stamp (a clock mix-up, or a stamp
+//! so old that it wrapped around): it is counted as *misdated* and played
+//! at frame 0 rather than holding up every event behind it. Events come out
+//! in stream order, with non-decreasing frames.
 //!
 //! **Two clocks.** The sound card's sample clock and the system clock drift
 //! apart (tens of ppm is usual: a millisecond every minute), and callbacks
@@ -28,63 +32,43 @@
 //! second-order delay-locked loop: it predicts each block's start from the
 //! last one and the number of frames, and corrects the prediction and the
 //! microseconds-per-frame rate by a small fraction of the measured error.
-//! Jitter is smoothed away and drift is tracked; a gap far beyond jitter (an
-//! xrun, a suspended device) resynchronises at once.
+//! Jitter is smoothed away and drift is tracked.
+//!
+//! **Missed callbacks.** When the audio thread misses a callback (an xrun),
+//! the sound card's timeline jumps ahead by a block or more. A callback
+//! further from its predicted time than half a block (or four times the
+//! jitter measured so far, if that is more) is taken as such a jump: the
+//! block is placed at the measured time at once, so that the events of the
+//! very block after the gap land where they belong. The next callback
+//! decides: if it fits the old timeline better than the new one, the
+//! outlier was a late callback, not a jump, and the scheduler returns to
+//! its old timeline. [`SchedulerStats`] counts both.
 //!
 //! ```
-//! use bbx_midi::{BlockScheduler, MidiMessage, midi_event_buffer};
+//! use bbx_midi::{BlockScheduler, Event, MidiMessage, MidiStream};
 //!
-//! let (mut producer, mut consumer) = midi_event_buffer(256);
+//! let (mut source, mut stream) = MidiStream::builder().build();
 //! // 48 kHz, 480-frame blocks (10 ms), played one block after arrival.
 //! let mut scheduler = BlockScheduler::new(48_000.0, 10_000);
 //!
 //! // A note arrives at t = 1_004_000 µs ...
-//! producer.try_send_at(MidiMessage::note_on(0, 60, 100)?, 1_004_000);
+//! source.try_send_at(MidiMessage::note_on(0, 60, 100)?, 1_004_000);
 //! // ... and is played 10 ms later: 4 ms into the block starting at 1_010_000 µs.
 //! scheduler.begin_block(1_000_000, 480);
-//! assert_eq!(scheduler.next_event(&mut consumer), None);
+//! assert_eq!(scheduler.next_event(&mut stream), None);
 //! scheduler.begin_block(1_010_000, 480);
-//! let (frame, message) = scheduler.next_event(&mut consumer).unwrap();
-//! assert_eq!((frame, message), (192, MidiMessage::note_on(0, 60, 100)?));
+//! let scheduled = scheduler.next_event(&mut stream).unwrap();
+//! assert_eq!(scheduled.frame, 192);
+//! assert_eq!(scheduled.time, 1_004_000);
+//! assert_eq!(scheduled.event, Event::Message(MidiMessage::note_on(0, 60, 100)?));
 //! # Ok::<(), bbx_midi::MidiError>(())
 //! ```
 
-use crate::buffer::MidiBufferConsumer;
-use crate::message::MidiMessage;
+use crate::event::Scheduled;
+use crate::stream::MidiStream;
 
-/// A MIDI message and the time it arrived, in 8 bytes.
-///
-/// The time is in microseconds, kept modulo 2³² (71.6 minutes): the
-/// scheduler compares it with the block's start by wrapping difference, so
-/// it works forever as long as an event is played within half an hour of
-/// its time.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct MidiEvent {
-    /// The message.
-    pub message: MidiMessage,
-    /// Its arrival time in microseconds, modulo 2³².
-    pub time: u32,
-}
-
-impl MidiEvent {
-    /// `message` stamped with `time_us` (kept modulo 2³²).
-    ///
-    /// ```
-    /// let event = bbx_midi::MidiEvent::new(bbx_midi::MidiMessage::STOP, (1 << 32) + 5);
-    /// assert_eq!(event.time, 5);
-    /// assert_eq!(std::mem::size_of_val(&event), 8);
-    /// ```
-    #[inline]
-    pub const fn new(message: MidiMessage, time_us: u64) -> Self {
-        Self {
-            message,
-            time: time_us as u32,
-        }
-    }
-}
-
-/// A monotonic microsecond clock that both threads can read: copy it into
-/// the MIDI callback and the audio callback.
+/// A monotonic microsecond clock that every thread can read: copy it into
+/// each MIDI callback and the audio callback. Needs the `std` feature.
 ///
 /// Reads `std::time::Instant`, which on Linux, macOS and Windows is a
 /// user-space read of a hardware counter (vDSO, `mach_absolute_time`,
@@ -129,32 +113,59 @@ impl Default for MidiClock {
 pub struct SchedulerStats {
     /// Events delivered.
     pub events: u64,
-    /// Of those, events already past when their block was rendered, played
-    /// at frame 0.
+    /// Of those, events played later than their due frame: already due
+    /// when their block began (played at frame 0), or due before an event
+    /// already played in the block (stamped out of order).
     pub late: u64,
-    /// Events stamped further in the future than the scheduler's horizon
-    /// (a clock mix-up, or stamps more than half an hour old, which wrap):
-    /// played at frame 0 rather than holding up every event behind them.
+    /// Of those, events whose stamp is wrong: more than the horizon ahead
+    /// of the block, or due more than a minute ago (a clock mix-up, or a
+    /// stamp old enough to wrap around). Played at frame 0.
     pub misdated: u64,
-    /// Times the block clock jumped by more than jitter can explain and the
-    /// scheduler started over from the measured time.
+    /// Times the sound card's timeline jumped (missed callbacks, a stall,
+    /// a device restart) and the scheduler moved to it.
     pub resyncs: u64,
+    /// Times one callback came far from its expected time and the next one
+    /// showed the timeline had not jumped (a late callback, not a missed
+    /// one): the scheduler went back to its timeline.
+    pub spikes: u64,
 }
 
-/// Turns the events of a [`midi_event_buffer`](crate::midi_event_buffer)
-/// into frame offsets inside audio blocks. See the [module
-/// documentation](self) for the policy.
+/// The lowest sample rate a [`BlockScheduler`] takes, in Hz.
+pub const MIN_SAMPLE_RATE: f64 = 1_000.0;
+/// The highest sample rate a [`BlockScheduler`] takes, in Hz.
+pub const MAX_SAMPLE_RATE: f64 = 2_000_000.0;
+/// The highest loop bandwidth, in Hz: above it the loop follows the
+/// callbacks' jitter instead of smoothing it.
+pub const MAX_BANDWIDTH_HZ: f64 = 100.0;
+/// The longest latency, in microseconds (a minute).
+pub const MAX_LATENCY_US: u32 = 60_000_000;
+/// The longest horizon, in microseconds (ten minutes): stamps are compared
+/// by wrapping difference, exact within ±35 minutes.
+pub const MAX_HORIZON_US: u32 = 600_000_000;
+/// An event due longer ago than this is misdated rather than late.
+const LATE_LIMIT_US: f64 = 60e6;
+
+/// The block clock as it was before the scheduler took a jump, kept for one
+/// block in case the jump was a late callback.
+#[derive(Clone, Copy, Debug)]
+struct Timeline {
+    /// Where this timeline put the block that jumped.
+    start_us: f64,
+    us_per_frame: f64,
+    gap_us: f64,
+}
+
+/// Places the events of a [`MidiStream`] in audio blocks, each at its
+/// frame. See the [module documentation](self) for the policy.
 ///
 /// Lives in the audio callback's state; never allocates, never blocks.
 #[derive(Clone, Debug)]
 pub struct BlockScheduler {
-    /// Microseconds per frame at the nominal sample rate.
-    nominal_us_per_frame: f64,
-    /// The delay from an event's time to the time it is played.
+    /// The delay from an event's stamp to the time it is played.
     latency_us: f64,
     /// Loop bandwidth in Hz; 0 disables the drift correction.
     bandwidth_hz: f64,
-    /// Events due later than this after the block's end are misdated.
+    /// Events stamped later than this after the block's end are misdated.
     horizon_us: f64,
     /// Estimated start of the current block, on the events' clock.
     start_us: f64,
@@ -164,76 +175,116 @@ pub struct BlockScheduler {
     gap_us: f64,
     /// Estimated microseconds per frame of the sound card, on that clock.
     us_per_frame: f64,
+    /// Mean distance of the callbacks from the loop's prediction, in µs, a
+    /// slow average: what jitter is here.
+    jitter_us: f64,
+    /// The timeline before a jump was taken, until the next block confirms
+    /// the jump or undoes it.
+    before_jump: Option<Timeline>,
     /// Frames in the current block.
     frames: usize,
     /// Frames in the last block that had any, for predicting the next start.
     last_frames: usize,
-    /// No offset below this is given out in the current block.
-    next_offset: usize,
+    /// No frame below this is given out in the current block.
+    next_frame: usize,
     synced: bool,
     stats: SchedulerStats,
 }
 
 impl BlockScheduler {
     /// A scheduler for blocks at `sample_rate` frames per second, playing
-    /// each event `latency_us` microseconds after its time. The usual choice
-    /// is one block's duration plus a margin for the callbacks' jitter (a
-    /// millisecond or two): with no margin, an event that arrives just after
-    /// a callback began can fall before the scheduler's smoothed estimate of
-    /// that block's start, and come late. Drift is tracked with a loop
-    /// bandwidth of 0.5 Hz: about two seconds to settle.
+    /// each event `latency_us` microseconds after its stamp. The usual
+    /// latency is one block's duration plus a margin for the callbacks'
+    /// jitter (a millisecond or two): with no margin, an event that arrives
+    /// just after a callback began can fall before the scheduler's smoothed
+    /// estimate of that block's start, and come late. Drift is tracked with
+    /// a loop bandwidth of 0.5 Hz: about two seconds to settle.
+    ///
+    /// ```
+    /// let scheduler = bbx_midi::BlockScheduler::new(44_100.0, 7_000);
+    /// assert_eq!(scheduler.latency_us(), 7_000);
+    /// ```
     ///
     /// # Panics
     ///
-    /// If `sample_rate` is not a positive finite number.
+    /// If `sample_rate` is not between [`MIN_SAMPLE_RATE`] and
+    /// [`MAX_SAMPLE_RATE`] (NaN, infinities, 0 and subnormal numbers
+    /// included), or `latency_us` is above [`MAX_LATENCY_US`].
+    ///
+    /// ```should_panic
+    /// let _ = bbx_midi::BlockScheduler::new(f64::MIN_POSITIVE / 2.0, 0); // subnormal
+    /// ```
     pub fn new(sample_rate: f64, latency_us: u32) -> Self {
         assert!(
-            sample_rate.is_finite() && sample_rate > 0.0,
-            "BlockScheduler: sample rate must be positive and finite, got {sample_rate}"
+            (MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&sample_rate),
+            "BlockScheduler: sample rate must be between {MIN_SAMPLE_RATE} and \
+             {MAX_SAMPLE_RATE} Hz, got {sample_rate}"
         );
-        let nominal = 1e6 / sample_rate;
+        check_latency(latency_us);
         Self {
-            nominal_us_per_frame: nominal,
             latency_us: f64::from(latency_us),
             bandwidth_hz: 0.5,
             horizon_us: 1e6,
             start_us: 0.0,
             gap_us: 0.0,
-            us_per_frame: nominal,
+            us_per_frame: 1e6 / sample_rate,
+            jitter_us: 0.0,
+            before_jump: None,
             frames: 0,
             last_frames: 0,
-            next_offset: 0,
+            next_frame: 0,
             synced: false,
             stats: SchedulerStats::default(),
         }
     }
 
     /// The same scheduler with another loop bandwidth: higher follows
-    /// faster and smooths jitter less; 0 trusts the nominal sample rate and
-    /// only resynchronises on large jumps.
+    /// faster and smooths jitter less; 0 trusts the nominal sample rate.
+    /// For very long blocks the loop narrows itself to stay stable (its
+    /// gain per block is capped).
+    ///
+    /// ```
+    /// let scheduler = bbx_midi::BlockScheduler::new(48_000.0, 6_000).with_bandwidth(2.0);
+    /// # let _ = scheduler;
+    /// ```
     ///
     /// # Panics
     ///
-    /// If `hz` is negative or not finite.
+    /// If `hz` is negative, not finite, or above [`MAX_BANDWIDTH_HZ`].
     pub fn with_bandwidth(mut self, hz: f64) -> Self {
         assert!(
-            hz.is_finite() && hz >= 0.0,
-            "BlockScheduler: bandwidth must be non-negative and finite, got {hz}"
+            (0.0..=MAX_BANDWIDTH_HZ).contains(&hz),
+            "BlockScheduler: bandwidth must be between 0 and {MAX_BANDWIDTH_HZ} Hz, got {hz}"
         );
         self.bandwidth_hz = hz;
         self
     }
 
-    /// The same scheduler with another horizon: an event due more than
+    /// The same scheduler with another horizon: an event stamped more than
     /// `horizon_us` after the end of the block being rendered is taken for
     /// misdated and played at frame 0 (and counted) instead of holding up
-    /// the events behind it. The default is one second.
+    /// the events behind it. The default is one second. The latency does
+    /// not count against it: an event is misdated by its stamp, not by the
+    /// time it is due.
+    ///
+    /// ```
+    /// let scheduler = bbx_midi::BlockScheduler::new(48_000.0, 6_000).with_horizon(5_000_000);
+    /// # let _ = scheduler;
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `horizon_us` is above [`MAX_HORIZON_US`].
     pub fn with_horizon(mut self, horizon_us: u32) -> Self {
+        assert!(
+            horizon_us <= MAX_HORIZON_US,
+            "BlockScheduler: horizon must be at most {MAX_HORIZON_US} µs, got {horizon_us}"
+        );
         self.horizon_us = f64::from(horizon_us);
         self
     }
 
-    /// The delay from an event's time to the time it is played.
+    /// The delay from an event's stamp to the time it is played.
     pub fn latency_us(&self) -> u32 {
         self.latency_us as u32
     }
@@ -242,7 +293,18 @@ impl BlockScheduler {
     /// out longer than expected: with a latency shorter than a block, events
     /// from the start of each block come late. Takes effect with the next
     /// event.
+    ///
+    /// ```
+    /// let mut scheduler = bbx_midi::BlockScheduler::new(48_000.0, 6_000);
+    /// scheduler.set_latency_us(12_000);
+    /// assert_eq!(scheduler.latency_us(), 12_000);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `latency_us` is above [`MAX_LATENCY_US`].
     pub fn set_latency_us(&mut self, latency_us: u32) {
+        check_latency(latency_us);
         self.latency_us = f64::from(latency_us);
     }
 
@@ -254,85 +316,148 @@ impl BlockScheduler {
     /// Never allocates; constant time.
     pub fn begin_block(&mut self, now_us: u64, frames: usize) {
         self.frames = frames;
-        self.next_offset = 0;
+        self.next_frame = 0;
         if frames == 0 {
             return;
         }
         let now = now_us as f64;
         if !self.synced {
-            self.restart(now);
+            self.start_us = now;
             self.synced = true;
-        } else {
-            let block_us = self.last_frames as f64 * self.us_per_frame;
-            let predicted = self.start_us + block_us;
-            let error = now - predicted;
-            if abs(error) > (2.0 * block_us).max(10_000.0) {
-                self.restart(now);
-                self.stats.resyncs += 1;
-            } else {
-                // Second-order DLL (F. Adriaensen, "Using a DLL to filter
-                // time", 2005): w = 2 pi B T, position gain sqrt(2) w, rate
-                // gain w^2. The loop is stable for w below about 1; capping
-                // w narrows the bandwidth for very long blocks or very high
-                // settings instead of letting the estimate oscillate.
-                let w = (core::f64::consts::TAU * self.bandwidth_hz * block_us / 1e6).min(0.5);
-                self.start_us = predicted + core::f64::consts::SQRT_2 * w * error;
-                self.us_per_frame += w * w * error / self.last_frames as f64;
-                self.gap_us = (self.start_us - predicted).max(0.0);
+            self.last_frames = frames;
+            return;
+        }
+        let last = self.last_frames as f64;
+        if let Some(old) = self.before_jump.take() {
+            // The jump taken at the last block: does this callback fit the
+            // old timeline better than the new one?
+            let from_new = now - (self.start_us + last * self.us_per_frame);
+            let from_old = now - (old.start_us + last * old.us_per_frame);
+            if abs(from_old) < abs(from_new) {
+                self.start_us = old.start_us;
+                self.us_per_frame = old.us_per_frame;
+                self.gap_us = old.gap_us;
+                self.stats.resyncs -= 1;
+                self.stats.spikes += 1;
             }
+        }
+        let block_us = last * self.us_per_frame;
+        let predicted = self.start_us + block_us;
+        let error = now - predicted;
+        if abs(error) > (0.5 * block_us).max(4.0 * self.jitter_us) {
+            // Taken as a jump of the sound card's timeline, for now.
+            self.before_jump = Some(Timeline {
+                start_us: predicted,
+                us_per_frame: self.us_per_frame,
+                gap_us: self.gap_us,
+            });
+            self.start_us = now;
+            self.gap_us = 0.0;
+            self.stats.resyncs += 1;
+        } else {
+            // Second-order DLL (F. Adriaensen, "Using a DLL to filter
+            // time", 2005): w = 2 pi B T, position gain sqrt(2) w, rate
+            // gain w^2. The loop is stable for w below about 1; capping
+            // w narrows the bandwidth for very long blocks or high settings
+            // instead of letting the estimate oscillate.
+            let w = (core::f64::consts::TAU * self.bandwidth_hz * block_us / 1e6).min(0.5);
+            self.start_us = predicted + core::f64::consts::SQRT_2 * w * error;
+            self.us_per_frame += w * w * error / last;
+            self.gap_us = (self.start_us - predicted).max(0.0);
+            self.jitter_us += (abs(error) - self.jitter_us) / 64.0;
         }
         self.last_frames = frames;
     }
 
-    fn restart(&mut self, now: f64) {
-        self.start_us = now;
-        self.us_per_frame = self.nominal_us_per_frame;
-        self.gap_us = 0.0;
-    }
-
-    /// Takes the next event due in the current block and returns its frame
-    /// offset (in `0..frames`, non-decreasing within the block) and message;
-    /// `None` when the next event is due in a later block (it stays queued)
-    /// or there is none.
+    /// Places an event stamped `time_us` (modulo 2³²) in the current block:
+    /// if it is due in this block (or late, or misdated), counts it as
+    /// delivered and returns its frame; `None` if it is due in a later
+    /// block and should stay queued.
     ///
-    /// Wait-free; never allocates.
-    pub fn next_event(
-        &mut self,
-        events: &mut MidiBufferConsumer<crate::MidiEvent>,
-    ) -> Option<(usize, MidiMessage)> {
+    /// [`next_event`](Self::next_event) does this for a [`MidiStream`];
+    /// this is for events kept elsewhere (a plug-in host's event list, a
+    /// static buffer on a microcontroller). Call it in the order the
+    /// events are to be played. Wait-free; never allocates.
+    ///
+    /// ```
+    /// let mut scheduler = bbx_midi::BlockScheduler::new(50_000.0, 10_000); // 20 µs per frame
+    /// scheduler.begin_block(1_000_000, 500);
+    /// assert_eq!(scheduler.schedule(990_200), Some(10)); // due at 1_000_200
+    /// assert_eq!(scheduler.schedule(1_000_200), None); // due in the next block
+    /// ```
+    pub fn schedule(&mut self, time_us: u32) -> Option<usize> {
         if self.frames == 0 {
             return None;
         }
-        let event = *events.peek()?;
-        // The event's time relative to the block start, by wrapping
-        // difference on 32 bits: exact for events within ±35 minutes.
+        // The stamp relative to the block start, by wrapping difference on
+        // 32 bits: exact for stamps within ±35 minutes.
         let anchor = floor(self.start_us);
-        let since_anchor = event.time.wrapping_sub(anchor as i64 as u32) as i32;
-        let due_us = f64::from(since_anchor) + (anchor - self.start_us) + self.latency_us;
+        let since_anchor = time_us.wrapping_sub(anchor as i64 as u32) as i32;
+        let stamp_us = f64::from(since_anchor) + (anchor - self.start_us);
+        let due_us = stamp_us + self.latency_us;
+        let block_us = self.frames as f64 * self.us_per_frame;
+        let misdated = stamp_us > block_us + self.horizon_us || due_us < -LATE_LIMIT_US;
         let frame = floor(due_us / self.us_per_frame + 0.5);
-        let block_end = self.frames as f64;
-        let misdated = due_us > block_end * self.us_per_frame + self.horizon_us;
-        if frame >= block_end && !misdated {
+        if frame >= self.frames as f64 && !misdated {
             return None;
         }
-        events.try_pop();
         self.stats.events += 1;
-        let mut offset = if misdated {
+        let mut late = false;
+        let mut at = if misdated {
             self.stats.misdated += 1;
             0
         } else if frame < 0.0 {
             // Late only if it was due before the previous block ended, not
             // in the gap a correction of the block clock opened.
-            if due_us < -self.gap_us - self.us_per_frame / 2.0 {
-                self.stats.late += 1;
-            }
+            late = due_us < -self.gap_us - self.us_per_frame / 2.0;
             0
         } else {
             frame as usize
         };
-        offset = offset.max(self.next_offset);
-        self.next_offset = offset;
-        Some((offset, event.message))
+        if at < self.next_frame {
+            // Due before an event already played: kept in order, after it.
+            late |= !misdated;
+            at = self.next_frame;
+        }
+        if late {
+            self.stats.late += 1;
+        }
+        self.next_frame = at;
+        Some(at)
+    }
+
+    /// Takes the next event of `stream` if it is due in the current block,
+    /// with its frame (in `0..frames`, non-decreasing within the block),
+    /// its stamp and its source; `None` when the next event is due in a
+    /// later block (it stays queued) or there is none.
+    ///
+    /// Losses ([`Event::Lost`](crate::Event::Lost)) come at their frame
+    /// too: after every event their source sent before them.
+    ///
+    /// Wait-free; never allocates.
+    ///
+    /// ```
+    /// use bbx_midi::{BlockScheduler, Event, MidiMessage, MidiStream};
+    ///
+    /// let (mut source, mut stream) = MidiStream::builder().capacity(1).build();
+    /// let mut scheduler = BlockScheduler::new(50_000.0, 10_000); // 20 µs per frame
+    /// source.try_send_at(MidiMessage::note_on(0, 60, 100)?, 1_000_100);
+    /// source.try_send_at(MidiMessage::note_off(0, 60, 0)?, 1_000_300); // no room: lost
+    /// scheduler.begin_block(1_010_000, 500);
+    /// let on = scheduler.next_event(&mut stream).unwrap();
+    /// assert_eq!((on.frame, on.event), (5, Event::Message(MidiMessage::note_on(0, 60, 100)?)));
+    /// let loss = scheduler.next_event(&mut stream).unwrap();
+    /// assert_eq!((loss.frame, loss.event), (15, Event::Lost { count: 1 }));
+    /// # Ok::<(), bbx_midi::MidiError>(())
+    /// ```
+    pub fn next_event<'s>(&mut self, stream: &'s mut MidiStream) -> Option<Scheduled<'s>> {
+        let (frame, received) = stream.next_if(|time| self.schedule(time))?;
+        Some(Scheduled {
+            frame,
+            time: received.time,
+            source: received.source,
+            event: received.event,
+        })
     }
 
     /// The scheduler's estimate of the sound card's sample rate on the
@@ -345,6 +470,13 @@ impl BlockScheduler {
     pub fn stats(&self) -> SchedulerStats {
         self.stats
     }
+}
+
+fn check_latency(latency_us: u32) {
+    assert!(
+        latency_us <= MAX_LATENCY_US,
+        "BlockScheduler: latency must be at most {MAX_LATENCY_US} µs, got {latency_us}"
+    );
 }
 
 /// `f64::floor`, which `core` lacks (`no_std` builds have no libm), for the

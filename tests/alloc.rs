@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::thread;
 
 use bbx_midi::spsc::SpscRingBuffer;
-use bbx_midi::{MidiMessage, midi_buffer};
+use bbx_midi::{Event, MidiEvent, MidiMessage, MidiStream, SendError, midi_buffer};
 
 /// Counts allocator calls (alloc, realloc and dealloc alike) per thread, so
 /// that tests running in parallel do not see each other's allocations.
@@ -137,8 +137,8 @@ fn parsing_and_building_messages_does_not_allocate() {
     let (calls, ()) = allocator_calls(|| {
         for input in inputs {
             let parsed = MidiMessage::parse(input);
-            let from = MidiMessage::from(input);
-            assert_eq!(parsed.unwrap_or(MidiMessage::INVALID), from);
+            assert_eq!(MidiMessage::try_from(input), parsed);
+            let from = parsed.unwrap_or(MidiMessage::INVALID);
             if let Err(err) = parsed {
                 text.clear();
                 write!(text, "{err}").unwrap();
@@ -155,8 +155,8 @@ fn parsing_and_building_messages_does_not_allocate() {
 }
 
 #[test]
-fn the_stream_parser_does_not_allocate() {
-    let mut parser = bbx_midi::stream::StreamParser::<16>::new();
+fn the_byte_parser_does_not_allocate() {
+    let mut parser = bbx_midi::parser::MidiParser::<16>::new();
     let bytes = [
         0x90, 60, 100, 64, 0xF8, 90, 0xF0, 1, 2, 3, 0xF8, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
         16, 17, 0xF7, 0xF4, 1, 0xF0, 1,
@@ -165,8 +165,7 @@ fn the_stream_parser_does_not_allocate() {
         let mut delivered = 0;
         for _ in 0..100 {
             parser.parse(&bytes, |event| {
-                delivered +=
-                    usize::from(matches!(event, bbx_midi::stream::StreamEvent::Message(_)));
+                delivered += usize::from(matches!(event, bbx_midi::parser::Parsed::Message(_)));
             });
             for event in parser.push(0x80) {
                 std::hint::black_box(event);
@@ -180,60 +179,112 @@ fn the_stream_parser_does_not_allocate() {
 }
 
 #[test]
-fn the_sysex_buffer_does_not_allocate() {
-    let (mut producer, mut consumer) = bbx_midi::midi_sysex_buffer(16, 256);
-    let sysex = [0xF0, 0x7E, 0x7F, 0x06, 0x01, 0xF7];
-    let mut buf = [0u8; 256];
-    let mut small = [0u8; 2];
+fn every_midi_buffer_send_does_not_allocate() {
+    let (mut producer, mut consumer) = midi_buffer(8);
+    let chord = [60, 64, 67, 72].map(|n| MidiMessage::note_on(0, n, 90).unwrap());
+    let mut out = [MidiMessage::INVALID; 8];
     let (calls, ()) = allocator_calls(|| {
         for _ in 0..1000 {
-            producer.try_send_bytes(&sysex).unwrap();
-            producer.try_send_bytes(&[0x90, 60, 100]).unwrap();
-            assert!(producer.try_send_sysex(&[0xF0]).is_err());
-            assert!(matches!(
-                consumer.try_recv(&mut buf),
-                Some(bbx_midi::Received::SysEx(_))
-            ));
-            assert!(matches!(
-                consumer.try_recv(&mut buf),
-                Some(bbx_midi::Received::Message(_))
-            ));
-            producer.try_send_sysex(&sysex).unwrap();
-            assert!(matches!(
-                consumer.try_recv(&mut small),
-                Some(bbx_midi::Received::SysExTooLarge { len: 6 })
-            ));
-            assert!(consumer.try_recv(&mut buf).is_none());
+            assert_eq!(producer.try_send_slice(&chord), 4);
+            assert_eq!(producer.try_push_slice(&chord), 4);
+            assert_eq!(producer.try_push_slice(&chord), 0);
+            assert_eq!(
+                producer.try_send_bytes(&[0x90, 60, 100]),
+                Err(SendError::Full)
+            );
+            assert_eq!(producer.try_push_bytes(&[0xF8]), Err(SendError::Full));
+            assert!(producer.try_send_bytes(&[0xF0, 0xF7]).is_err());
+            assert!(!producer.try_send(MidiMessage::INVALID));
+            assert_eq!(consumer.pop_into(&mut out), 8);
+            assert_eq!(producer.try_send_bytes(&[0x90, 60, 100]), Ok(()));
+            assert_eq!(producer.try_push_bytes(&[0xF8]), Ok(()));
+            assert_eq!(consumer.pop_into(&mut out), 2);
+            assert_eq!(consumer.take_dropped(), 1);
         }
     });
     assert_eq!(calls, 0);
 }
 
 #[test]
+fn every_stream_method_does_not_allocate() {
+    let ([mut port, mut keyboard], mut stream) = MidiStream::builder()
+        .capacity(16)
+        .sysex_bytes(64)
+        .build_merged();
+    let mut parser = bbx_midi::parser::MidiParser::<4>::new();
+    let mut events = [MidiEvent::default(); 8];
+    let (calls, taken) = allocator_calls(|| {
+        let mut taken = 0usize;
+        for i in 0..1000u64 {
+            let t = i * 1000;
+            assert!(keyboard.try_send_at(MidiMessage::note_on(0, 60, 100).unwrap(), t));
+            assert!(keyboard.try_push_at(MidiMessage::START, t + 1).is_ok());
+            port.try_send_bytes_at(&[0xF0, 0x7E, 0x7F], t + 2).unwrap();
+            port.try_send_bytes_at(&[0x06, 0xF8, 0x01, 0xF7], t + 3)
+                .unwrap();
+            port.try_push_bytes_at(&[0xB0, 7, 100], t + 4).unwrap();
+            for &byte in &[0xF0, 1, 2, 3, 4, 5, 0xF7, 0x90, 61, 1] {
+                for parsed in parser.push(byte) {
+                    port.try_send_parsed_at(parsed, t + 5).unwrap();
+                }
+            }
+            // Too large, then a loss reported by the source itself.
+            assert!(port.try_send_bytes_at(&[0xF0], t + 6).is_ok());
+            assert!(port.try_send_bytes_at(&[0x01; 70], t + 6).is_err());
+            port.add_dropped_at(2, t + 7);
+            assert!(!port.is_full() && port.slots() > 0 && port.sysex_slots() > 0);
+            assert!(port.dropped() > 0 && !port.sysex_in_progress());
+            assert!(stream.peek_time().is_some());
+            taken += stream.pop_into(&mut events);
+            while let Some(received) = stream.try_recv() {
+                if let Event::SysEx(bytes) = received.event {
+                    assert_eq!(bytes[0], 0xF0);
+                }
+                taken += 1;
+            }
+            assert!(stream.lost() > 0);
+        }
+        taken
+    });
+    assert_eq!(calls, 0);
+    assert!(taken >= 7000, "{taken}");
+}
+
+#[test]
 fn scheduling_and_overflow_recovery_do_not_allocate() {
-    let (mut producer, mut consumer) = bbx_midi::midi_event_buffer(64);
+    let (mut source, mut stream) = MidiStream::builder().capacity(64).build();
     let mut scheduler = bbx_midi::BlockScheduler::new(48_000.0, 10_000);
     let mut synth_state = 0usize;
     let (calls, ()) = allocator_calls(|| {
         for block in 0..1000u64 {
             let start = block * 10_000;
             for i in 0..70u64 {
-                producer.try_send_at(MidiMessage::TIMING_CLOCK, start + i * 100);
+                source.try_send_at(MidiMessage::TIMING_CLOCK, start + i * 100);
             }
-            scheduler.begin_block(start, 480);
-            while let Some((frame, message)) = scheduler.next_event(&mut consumer) {
-                synth_state = synth_state.wrapping_add(frame + message.as_bytes().len());
-            }
-            if consumer.take_dropped() > 0 {
-                for message in MidiMessage::release_all_notes() {
-                    synth_state = synth_state.wrapping_add(message.as_bytes().len());
+            // A missed callback now and then.
+            let callback = if block % 100 == 50 {
+                start + 10_000
+            } else {
+                start
+            };
+            scheduler.begin_block(callback, 480);
+            while let Some(scheduled) = scheduler.next_event(&mut stream) {
+                synth_state = synth_state.wrapping_add(scheduled.frame);
+                if let Event::Lost { .. } = scheduled.event {
+                    for message in MidiMessage::release_all_notes() {
+                        synth_state = synth_state.wrapping_add(message.as_bytes().len());
+                    }
                 }
+            }
+            if let Some(frame) = scheduler.schedule(start as u32) {
+                synth_state = synth_state.wrapping_add(frame);
             }
         }
     });
     assert_eq!(calls, 0);
     assert!(synth_state > 0);
     assert!(scheduler.stats().events > 0);
+    assert!(stream.lost() > 0);
 }
 
 #[test]

@@ -1,6 +1,13 @@
 //! `midi_buffer` and its two ends, on one thread.
 
-use bbx_midi::{MidiMessage, midi_buffer};
+#[allow(
+    dead_code,
+    reason = "each test file uses part of the shared support code"
+)]
+mod support;
+
+use bbx_midi::{MidiError, MidiMessage, SendError, midi_buffer};
+use support::Notes;
 
 fn note(n: u8) -> MidiMessage {
     MidiMessage::note_on(0, n, 100).unwrap()
@@ -109,11 +116,67 @@ fn drain_into_works_across_the_wrap_point() {
 }
 
 #[test]
-fn invalid_messages_travel_like_any_other() {
+fn invalid_is_refused_and_not_counted() {
     let (mut producer, mut consumer) = midi_buffer(2);
-    assert!(producer.try_send(MidiMessage::from(&[0xF0, 0x01, 0xF7][..])));
-    let msg = consumer.try_pop().unwrap();
-    assert!(!msg.is_valid());
+    let not_a_message = MidiMessage::new([0xF0, 0x01, 0xF7]);
+    assert!(!producer.try_send(not_a_message));
+    assert_eq!(producer.try_push(not_a_message), Err(MidiMessage::INVALID));
+    assert_eq!(producer.dropped(), 0);
+    assert_eq!(consumer.take_dropped(), 0);
+    assert_eq!(consumer.try_pop(), None);
+    assert_eq!(producer.slots(), 2, "no slot was used");
+}
+
+#[test]
+fn an_invalid_message_ends_a_slice() {
+    let (mut producer, mut consumer) = midi_buffer(8);
+    let slice = [note(1), note(2), MidiMessage::INVALID, note(3)];
+    assert_eq!(producer.try_send_slice(&slice), 2);
+    assert_eq!(producer.try_push_slice(&slice[2..]), 0);
+    assert_eq!(producer.dropped(), 0);
+    let mut out = [MidiMessage::INVALID; 8];
+    assert_eq!(consumer.pop_into(&mut out), 2);
+    assert_eq!(&out[..2], &[note(1), note(2)]);
+}
+
+#[test]
+fn try_send_bytes_parses_strictly_and_counts_only_lack_of_room() {
+    let (mut producer, mut consumer) = midi_buffer(1);
+    assert_eq!(
+        producer.try_send_bytes(&[0x90, 60]),
+        Err(SendError::Invalid(MidiError::TooShort {
+            status: 0x90,
+            expected: 3,
+            found: 2
+        }))
+    );
+    assert_eq!(
+        producer.try_send_bytes(&[0xF0, 0x7E, 0xF7]),
+        Err(SendError::Invalid(MidiError::SysEx { status: 0xF0 }))
+    );
+    assert_eq!(producer.try_send_bytes(&[0x90, 60, 100]), Ok(()));
+    assert_eq!(producer.try_push_bytes(&[0xF8]), Err(SendError::Full));
+    assert_eq!(producer.dropped(), 0, "try_push_bytes counts nothing");
+    assert_eq!(producer.try_send_bytes(&[0xF8]), Err(SendError::Full));
+    assert_eq!(producer.dropped(), 1);
+    assert_eq!(consumer.try_pop(), Some(note(60)));
+    assert_eq!(consumer.take_dropped(), 1);
+}
+
+#[test]
+fn try_push_slice_leaves_the_rest_with_the_caller_uncounted() {
+    let (mut producer, mut consumer) = midi_buffer(3);
+    let chord: Vec<_> = (1..=5).map(note).collect();
+    let sent = producer.try_push_slice(&chord);
+    assert_eq!(sent, 3);
+    assert_eq!(consumer.take_dropped(), 0);
+    consumer.try_pop();
+    consumer.try_pop();
+    assert_eq!(producer.try_push_slice(&chord[sent..]), 2);
+    let mut out = [MidiMessage::INVALID; 3];
+    assert_eq!(consumer.pop_into(&mut out), 3);
+    assert_eq!(out, [note(3), note(4), note(5)]);
+    assert_eq!(consumer.take_dropped(), 0);
 }
 
 #[test]
@@ -194,56 +257,6 @@ fn the_unsent_part_of_a_slice_is_counted_as_dropped() {
     assert_eq!(consumer.take_dropped(), 0);
 }
 
-/// Just enough of a synthesizer's note handling to see hanging notes: held
-/// keys, the sustain pedal, and notes kept sounding by it.
-#[derive(Default)]
-struct Notes {
-    keys_down: std::collections::HashSet<(u8, u8)>,
-    sustained: std::collections::HashSet<(u8, u8)>,
-    pedal: [bool; 16],
-}
-
-impl Notes {
-    fn apply(&mut self, msg: MidiMessage) {
-        let Some(ch) = msg.channel() else { return };
-        match msg.kind() {
-            bbx_midi::MessageKind::NoteOn => {
-                self.keys_down.insert((ch, msg.note().unwrap()));
-            }
-            bbx_midi::MessageKind::NoteOff => {
-                let key = (ch, msg.note().unwrap());
-                if self.keys_down.remove(&key) && self.pedal[usize::from(ch)] {
-                    self.sustained.insert(key);
-                }
-            }
-            bbx_midi::MessageKind::ControlChange if msg.controller() == Some(64) => {
-                self.pedal[usize::from(ch)] = msg.value().unwrap() >= 64;
-                if !self.pedal[usize::from(ch)] {
-                    self.sustained.retain(|(c, _)| *c != ch);
-                }
-            }
-            // MIDI 1.0: All Notes Off acts as Note Off for every key, so
-            // notes held by the pedal keep sounding.
-            bbx_midi::MessageKind::AllNotesOff => {
-                let released: Vec<_> = self
-                    .keys_down
-                    .iter()
-                    .filter(|(c, _)| *c == ch)
-                    .copied()
-                    .collect();
-                for key in released {
-                    self.apply(MidiMessage::note_off(key.0, key.1, 0).unwrap());
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn sounding(&self) -> usize {
-        self.keys_down.len() + self.sustained.len()
-    }
-}
-
 #[test]
 fn release_all_notes_ends_notes_whose_note_off_was_lost() {
     let (mut producer, mut consumer) = midi_buffer(8);
@@ -305,19 +318,6 @@ fn release_all_notes_covers_every_channel_pedal_first() {
             MidiMessage::all_notes_off(ch).unwrap()
         );
     }
-}
-
-#[test]
-fn an_event_buffer_carries_timestamps_and_counts_drops_too() {
-    let (mut producer, mut consumer) = bbx_midi::midi_event_buffer(1);
-    assert!(producer.try_send_at(note(1), 10));
-    assert!(!producer.try_send_at(note(2), 20));
-    assert_eq!(consumer.peek().map(|e| e.time), Some(10));
-    assert_eq!(
-        consumer.try_pop(),
-        Some(bbx_midi::MidiEvent::new(note(1), 10))
-    );
-    assert_eq!(consumer.take_dropped(), 1);
 }
 
 #[test]

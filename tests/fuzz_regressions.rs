@@ -1,4 +1,4 @@
-//! Replays the inputs kept from fuzzing (`tests/corpus/{message,stream}/`)
+//! Replays the inputs kept from fuzzing (`tests/corpus/{message,parser,stream}/`)
 //! through the same properties the fuzz targets check.
 
 #[allow(
@@ -28,6 +28,15 @@ fn the_message_corpus_still_holds() {
     assert!(inputs.len() >= 10, "{} inputs", inputs.len());
     for input in &inputs {
         support::properties::check_message(input);
+    }
+}
+
+#[test]
+fn the_parser_corpus_still_holds() {
+    let inputs = corpus("parser");
+    assert!(inputs.len() >= 10, "{} inputs", inputs.len());
+    for input in &inputs {
+        support::properties::check_parser(input);
     }
 }
 

@@ -7,18 +7,18 @@
 )]
 mod support;
 
-use bbx_midi::stream::{StreamParser, StreamStats, SysExEnd};
+use bbx_midi::parser::{MidiParser, ParserStats, SysExEnd};
 use bbx_midi::{MidiError, MidiMessage};
 use support::properties::{Event, own};
 
-fn feed<const N: usize>(parser: &mut StreamParser<N>, bytes: &[u8]) -> Vec<Event> {
+fn feed<const N: usize>(parser: &mut MidiParser<N>, bytes: &[u8]) -> Vec<Event> {
     let mut events = Vec::new();
     parser.parse(bytes, |event| events.push(own(event)));
     events
 }
 
-fn parse(bytes: &[u8]) -> (Vec<Event>, StreamStats) {
-    let mut parser = StreamParser::<64>::new();
+fn parse(bytes: &[u8]) -> (Vec<Event>, ParserStats) {
+    let mut parser = MidiParser::<64>::new();
     let events = feed(&mut parser, bytes);
     (events, parser.stats())
 }
@@ -42,8 +42,8 @@ fn chunks(events: &[Event]) -> Vec<(Vec<u8>, bool, Option<SysExEnd>)> {
         .collect()
 }
 
-fn stats(f: impl FnOnce(&mut StreamStats)) -> StreamStats {
-    let mut stats = StreamStats::default();
+fn stats(f: impl FnOnce(&mut ParserStats)) -> ParserStats {
+    let mut stats = ParserStats::default();
     f(&mut stats);
     stats
 }
@@ -52,7 +52,7 @@ fn stats(f: impl FnOnce(&mut StreamStats)) -> StreamStats {
 fn a_channel_message_with_its_status_byte() {
     let (events, skipped) = parse(&[0x93, 60, 100]);
     assert_eq!(events, messages(&[&[0x93, 60, 100]]));
-    assert_eq!(skipped, StreamStats::default());
+    assert_eq!(skipped, ParserStats::default());
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn a_new_channel_status_replaces_the_running_status() {
 fn a_clock_byte_between_the_data_bytes_comes_out_first_and_leaves_the_message_whole() {
     let (events, skipped) = parse(&[0x90, 60, 0xF8, 100]);
     assert_eq!(events, messages(&[&[0xF8], &[0x90, 60, 100]]));
-    assert_eq!(skipped, StreamStats::default());
+    assert_eq!(skipped, ParserStats::default());
 }
 
 #[test]
@@ -114,7 +114,7 @@ fn a_clock_byte_between_running_status_data_bytes_keeps_the_running_status() {
             &[0x90, 67, 80],
         ])
     );
-    assert_eq!(skipped, StreamStats::default());
+    assert_eq!(skipped, ParserStats::default());
 }
 
 #[test]
@@ -214,7 +214,7 @@ fn a_short_sysex_comes_as_one_chunk_that_starts_and_ends() {
         )]
     );
     assert_eq!(events.len(), 1);
-    assert_eq!(skipped, StreamStats::default());
+    assert_eq!(skipped, ParserStats::default());
 }
 
 #[test]
@@ -228,7 +228,7 @@ fn an_empty_sysex_is_one_empty_chunk() {
 
 #[test]
 fn a_long_sysex_comes_in_chunks_of_n_bytes() {
-    let mut parser = StreamParser::<4>::new();
+    let mut parser = MidiParser::<4>::new();
     let mut bytes = vec![0xF0];
     bytes.extend(0..10u8);
     bytes.push(0xF7);
@@ -245,7 +245,7 @@ fn a_long_sysex_comes_in_chunks_of_n_bytes() {
 
 #[test]
 fn a_sysex_of_exactly_n_bytes_ends_with_an_empty_chunk() {
-    let mut parser = StreamParser::<3>::new();
+    let mut parser = MidiParser::<3>::new();
     let events = feed(&mut parser, &[0xF0, 1, 2, 3, 0xF7]);
     assert_eq!(
         chunks(&events),
@@ -265,7 +265,7 @@ fn real_time_bytes_inside_sysex_come_out_at_once_and_the_sysex_stays_whole() {
         chunks(&events),
         [(vec![0x43, 0x10, 0x4C], true, Some(SysExEnd::Terminated))]
     );
-    assert_eq!(skipped, StreamStats::default());
+    assert_eq!(skipped, ParserStats::default());
 }
 
 #[test]
@@ -281,7 +281,7 @@ fn a_status_byte_ends_a_sysex_as_unterminated_then_starts_its_message() {
 
 #[test]
 fn tune_request_inside_sysex_yields_two_events_from_one_byte() {
-    let mut parser = StreamParser::<8>::new();
+    let mut parser = MidiParser::<8>::new();
     assert!(feed(&mut parser, &[0xF0, 1]).is_empty());
     let events: Vec<_> = parser.push(0xF6).map(own).collect();
     assert_eq!(events.len(), 2);
@@ -315,7 +315,7 @@ fn sysex_cancels_running_status() {
 
 #[test]
 fn finish_delivers_a_sysex_in_progress_as_unterminated() {
-    let mut parser = StreamParser::<8>::new();
+    let mut parser = MidiParser::<8>::new();
     assert!(feed(&mut parser, &[0xF0, 0x7D, 1]).is_empty());
     let last = own(parser.finish().expect("the SysEx in progress"));
     assert_eq!(
@@ -328,7 +328,7 @@ fn finish_delivers_a_sysex_in_progress_as_unterminated() {
 
 #[test]
 fn finish_counts_an_incomplete_message_and_forgets_running_status() {
-    let mut parser = StreamParser::<8>::new();
+    let mut parser = MidiParser::<8>::new();
     assert_eq!(feed(&mut parser, &[0x90, 60, 100, 64]).len(), 1);
     assert_eq!(parser.finish(), None);
     assert_eq!(parser.stats(), stats(|s| s.incomplete_messages = 1));
@@ -342,19 +342,19 @@ fn finish_counts_an_incomplete_message_and_forgets_running_status() {
 
 #[test]
 fn reset_forgets_the_stream_and_the_counters() {
-    let mut parser = StreamParser::<8>::new();
+    let mut parser = MidiParser::<8>::new();
     assert!(feed(&mut parser, &[1, 0x90, 60]).is_empty());
     parser.reset();
-    assert_eq!(parser.stats(), StreamStats::default());
+    assert_eq!(parser.stats(), ParserStats::default());
     assert!(feed(&mut parser, &[100]).is_empty());
     assert_eq!(parser.stats().stray_data_bytes, 1);
 }
 
 #[test]
 fn state_carries_over_between_reads() {
-    let mut parser = StreamParser::<2>::new();
+    let mut parser = MidiParser::<2>::new();
     let bytes = [0xF0, 1, 2, 3, 0xF7, 0x90, 60, 100, 64, 90];
-    let whole = feed(&mut StreamParser::<2>::new(), &bytes);
+    let whole = feed(&mut MidiParser::<2>::new(), &bytes);
     for split in 0..bytes.len() {
         parser.reset();
         let (a, b) = bytes.split_at(split);
@@ -368,18 +368,18 @@ fn state_carries_over_between_reads() {
 fn push_and_parse_agree() {
     let bytes = [0xF0, 1, 0xF8, 0xF6, 0x90, 60, 100, 61, 0xF4, 1, 0xF7];
     let mut by_push = Vec::new();
-    let mut parser = StreamParser::<4>::new();
+    let mut parser = MidiParser::<4>::new();
     for &byte in &bytes {
         by_push.extend(parser.push(byte).map(own));
     }
-    let by_parse = feed(&mut StreamParser::<4>::new(), &bytes);
+    let by_parse = feed(&mut MidiParser::<4>::new(), &bytes);
     assert_eq!(by_push, by_parse);
     assert_eq!(by_push.len(), 4);
 }
 
 #[test]
 fn debug_output_shows_the_data_not_the_buffer() {
-    let mut parser = StreamParser::<64>::new();
+    let mut parser = MidiParser::<64>::new();
     assert_eq!(parser.push(0xF0).count(), 0);
     assert_eq!(parser.push(1).count(), 0);
     let event = parser.push(0xF7).next().unwrap();
@@ -389,8 +389,8 @@ fn debug_output_shows_the_data_not_the_buffer() {
     );
     assert_eq!(
         format!("{parser:?}"),
-        "StreamParser { chunk_size: 64, running_status: 0, in_sysex: false, stats: \
-         StreamStats { stray_data_bytes: 0, undefined_status_bytes: 0, stray_end_of_exclusive: 0, \
+        "MidiParser { chunk_size: 64, running_status: 0, in_sysex: false, stats: \
+         ParserStats { stray_data_bytes: 0, undefined_status_bytes: 0, stray_end_of_exclusive: 0, \
          incomplete_messages: 0, unterminated_sysex: 0 }, .. }"
     );
 }
@@ -400,7 +400,7 @@ fn a_status_byte_whose_message_never_came_is_counted_as_incomplete() {
     let (events, skipped) = parse(&[0x90, 0xC0, 5]);
     assert_eq!(events, messages(&[&[0xC0, 5]]));
     assert_eq!(skipped, stats(|s| s.incomplete_messages = 1));
-    let mut parser = StreamParser::<8>::new();
+    let mut parser = MidiParser::<8>::new();
     assert!(feed(&mut parser, &[0xF2]).is_empty());
     assert_eq!(parser.finish(), None);
     assert_eq!(parser.stats(), stats(|s| s.incomplete_messages = 1));
@@ -409,20 +409,20 @@ fn a_status_byte_whose_message_never_came_is_counted_as_incomplete() {
 #[test]
 fn running_status_left_unused_is_not_counted_as_incomplete() {
     let (_, skipped) = parse(&[0x90, 60, 100, 0x80, 60, 0, 0xF6]);
-    assert_eq!(skipped, StreamStats::default());
+    assert_eq!(skipped, ParserStats::default());
 }
 
 #[test]
 fn a_large_chunk_size_costs_nothing_per_byte() {
     // The events borrow the parser, so push copies no chunk: a parser with
     // 64 KiB chunks takes the same path as one with 8-byte chunks.
-    let mut small = StreamParser::<8>::new();
-    let mut large = Box::new(StreamParser::<65536>::new());
+    let mut small = MidiParser::<8>::new();
+    let mut large = Box::new(MidiParser::<65536>::new());
     let bytes: Vec<u8> = (0..10_000u32)
         .flat_map(|i| [0x90, (i % 128) as u8, 64])
         .collect();
     assert_eq!(feed(&mut small, &bytes), feed(&mut *large, &bytes));
-    assert!(std::mem::size_of::<bbx_midi::stream::Events<'_>>() <= 48);
+    assert!(std::mem::size_of::<bbx_midi::parser::ParsedEvents<'_>>() <= 48);
 }
 
 /// A sanity anchor for the property test below: the re-encoding of a

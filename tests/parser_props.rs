@@ -12,7 +12,7 @@ mod support;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use support::properties::{check_stream, collect};
+use support::properties::{check_parser, collect};
 
 /// Bytes biased towards what makes parsers trip: status bytes of every
 /// class, SysEx framing and real-time bytes among plain data.
@@ -32,7 +32,7 @@ proptest! {
 
     #[test]
     fn every_stream_keeps_the_properties(bytes in vec(byte(), 0..200)) {
-        check_stream(&bytes);
+        check_parser(&bytes);
     }
 
     #[test]

@@ -5,7 +5,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use bbx_midi::spsc::{Consumer, Producer};
-use bbx_midi::{MidiBufferConsumer, MidiBufferProducer, MidiError, MidiMessage};
+use bbx_midi::{
+    BlockScheduler, Event, MidiBufferConsumer, MidiBufferProducer, MidiError, MidiMessage,
+    MidiStream, SendError, StreamSource,
+};
 
 fn assert_send<T: Send>() {}
 fn assert_send_sync<T: Send + Sync>() {}
@@ -29,6 +32,8 @@ fn handles_are_send() {
     assert_send::<Consumer<Cell<u8>>>();
     assert_send::<MidiBufferProducer>();
     assert_send::<MidiBufferConsumer>();
+    assert_send::<StreamSource>();
+    assert_send::<MidiStream>();
 }
 
 #[test]
@@ -37,6 +42,8 @@ fn handles_are_not_sync() {
     <Consumer<u8> as NotSync<_>>::check();
     <MidiBufferProducer as NotSync<_>>::check();
     <MidiBufferConsumer as NotSync<_>>::check();
+    <StreamSource as NotSync<_>>::check();
+    <MidiStream as NotSync<_>>::check();
 }
 
 /// The negative check itself works: it compiles for a type known not to be
@@ -47,6 +54,9 @@ fn the_checks_tell_sync_from_not_sync() {
     <Cell<u8> as NotSync<_>>::check();
     assert_send_sync::<MidiMessage>();
     assert_send_sync::<MidiError>();
+    assert_send_sync::<SendError>();
+    assert_send_sync::<Event<'static>>();
+    assert_send_sync::<BlockScheduler>();
 }
 
 #[test]

@@ -3,21 +3,18 @@
 
 use std::thread;
 
+#[allow(
+    dead_code,
+    reason = "each test file uses part of the shared support code"
+)]
+mod support;
+
 use bbx_midi::spsc::SpscRingBuffer;
 use bbx_midi::{MidiMessage, midi_buffer};
+use support::backoff;
 
 /// Ten million per run natively; Miri is ~10⁵ times slower.
 const MESSAGES: u64 = if cfg!(miri) { 1_000 } else { 10_000_000 };
-
-/// Waits politely: a 2-core machine runs several of these tests at once.
-fn backoff(spins: &mut u32) {
-    *spins += 1;
-    if *spins < 64 {
-        std::hint::spin_loop();
-    } else {
-        thread::yield_now();
-    }
-}
 
 /// Packs the low 18 bits of `seq` into channel, note and velocity, so that
 /// the consumer can check every message's position in the sequence.

@@ -1,4 +1,4 @@
-//! `MidiMessage::parse`, `From<&[u8]>` and `new` on arbitrary bytes.
+//! `MidiMessage::parse`, `TryFrom<&[u8]>` and `new` on arbitrary bytes.
 #![no_main]
 
 #[allow(dead_code, reason = "each target uses part of the shared properties")]

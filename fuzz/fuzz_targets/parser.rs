@@ -5,4 +5,4 @@
 #[path = "../../tests/support/properties.rs"]
 mod properties;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| properties::check_stream(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| properties::check_parser(data));

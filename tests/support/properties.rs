@@ -4,15 +4,15 @@
 
 use std::fmt::Write as _;
 
-use bbx_midi::stream::{StreamEvent, StreamParser, StreamStats, SysExEnd};
+use bbx_midi::parser::{MidiParser, Parsed, ParserStats, SysExEnd};
 use bbx_midi::{MessageKind, MidiMessage};
 
-/// `MidiMessage::parse`, `From<&[u8]>` and `new` on arbitrary bytes: no
+/// `MidiMessage::parse`, `TryFrom<&[u8]>` and `new` on arbitrary bytes: no
 /// panic, and every message they yield re-encodes to bytes that parse to it.
 pub fn check_message(data: &[u8]) {
     let parsed = MidiMessage::parse(data);
-    let from = MidiMessage::from(data);
-    assert_eq!(from, parsed.unwrap_or(MidiMessage::INVALID));
+    assert_eq!(MidiMessage::try_from(data), parsed);
+    let from = parsed.unwrap_or(MidiMessage::INVALID);
     match parsed {
         Ok(message) => {
             assert!(message.is_valid());
@@ -77,19 +77,17 @@ pub enum Event {
 }
 
 /// Copies an event out of the parser.
-pub fn own(event: StreamEvent<'_>) -> Event {
+pub fn own(event: Parsed<'_>) -> Event {
     match event {
-        StreamEvent::Message(message) => Event::Message(message),
-        StreamEvent::SysEx(chunk) => {
-            Event::Chunk(chunk.data().to_vec(), chunk.is_start(), chunk.end())
-        }
+        Parsed::Message(message) => Event::Message(message),
+        Parsed::SysEx(chunk) => Event::Chunk(chunk.data().to_vec(), chunk.is_start(), chunk.end()),
     }
 }
 
 /// Feeds `pieces` one after the other to a fresh parser with chunk size
 /// `N`, then finishes the stream; returns the events and the counters.
-pub fn collect<const N: usize>(pieces: &[&[u8]]) -> (Vec<Event>, StreamStats) {
-    let mut parser = StreamParser::<N>::new();
+pub fn collect<const N: usize>(pieces: &[&[u8]]) -> (Vec<Event>, ParserStats) {
+    let mut parser = MidiParser::<N>::new();
     let mut events = Vec::new();
     for piece in pieces {
         parser.parse(piece, |event| events.push(own(event)));
@@ -102,7 +100,7 @@ pub fn collect<const N: usize>(pieces: &[&[u8]]) -> (Vec<Event>, StreamStats) {
 /// point: no panic; every message re-encodes to bytes that parse to it;
 /// chunks are well formed; chunk size and the split do not change the
 /// meaning; every data byte is delivered or counted.
-pub fn check_stream(data: &[u8]) {
+pub fn check_parser(data: &[u8]) {
     let split = data.first().map_or(0, |b| usize::from(*b)).min(data.len());
     let (small, stats) = collect::<3>(&[&data[..split], &data[split..]]);
     let (large, _) = collect::<64>(&[data]);
@@ -151,4 +149,71 @@ pub fn meaning(events: &[Event]) -> Vec<Meaning> {
         }
     }
     out
+}
+
+/// A `StreamSource` fed arbitrary bytes as a MIDI driver's deliveries: the
+/// first two bytes pick the capacity and the SysEx capacity; then each
+/// delivery is a header byte (its length in the low 3 bits, `try_push…` when
+/// bit 7 is set, the audio thread taking everything when bit 6 is) and that
+/// many bytes. Nothing panics; every SysEx delivered is well formed and
+/// within the capacity; every message is valid; every loss counted is
+/// reported.
+pub fn check_stream(data: &[u8]) {
+    let [capacity, sysex, rest @ ..] = data else {
+        return;
+    };
+    let capacity = 1 + usize::from(capacity % 8);
+    let sysex_bytes = usize::from(sysex % 32);
+    let (mut source, mut stream) = bbx_midi::MidiStream::builder()
+        .capacity(capacity)
+        .sysex_bytes(sysex_bytes)
+        .build();
+    let mut reported = 0usize;
+    let mut take_all = |stream: &mut bbx_midi::MidiStream| {
+        while let Some(received) = stream.try_recv() {
+            match received.event {
+                bbx_midi::Event::Message(message) => assert!(message.is_valid()),
+                bbx_midi::Event::SysEx(bytes) => {
+                    assert!(
+                        bytes.len() >= 2 && bytes.len() <= sysex_bytes,
+                        "{bytes:02X?}"
+                    );
+                    assert_eq!((bytes[0], bytes[bytes.len() - 1]), (0xF0, 0xF7));
+                    assert!(bytes[1..bytes.len() - 1].iter().all(|b| *b < 0x80));
+                }
+                bbx_midi::Event::Lost { count } => {
+                    assert!(count > 0);
+                    reported += count;
+                }
+            }
+        }
+    };
+    let mut rest = rest;
+    let mut time = 0u64;
+    while let [header, tail @ ..] = rest {
+        let len = usize::from(header & 7).min(tail.len());
+        let (bytes, after) = tail.split_at(len);
+        rest = after;
+        time += 10;
+        let result = if header & 0x80 != 0 {
+            source.try_push_bytes_at(bytes, time)
+        } else {
+            source.try_send_bytes_at(bytes, time)
+        };
+        if let Err(err) = result {
+            let mut text = String::new();
+            write!(text, "{err}").unwrap();
+            assert!(!text.is_empty());
+        }
+        if header & 0x40 != 0 {
+            take_all(&mut stream);
+        }
+    }
+    let dropped_before_drop = source.dropped();
+    let in_progress = source.sysex_in_progress();
+    drop(source);
+    take_all(&mut stream);
+    // Dropping a source in the middle of a SysEx loses that SysEx.
+    assert_eq!(reported, dropped_before_drop + usize::from(in_progress));
+    assert_eq!(stream.lost(), reported);
 }

@@ -1,0 +1,187 @@
+//! Loom models of `MidiStream`: a loss is reported after every event its
+//! source sent before it and before any it sent after, also when nothing
+//! is sent after it (the drop report crosses threads without an entry in
+//! the ring); a SysEx sent in pieces is seen whole or not at all.
+#![cfg(loom)]
+
+use bbx_midi::{Event, MidiMessage, MidiStream, SendError};
+use bbx_midi_loom_tests::explore;
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicBool, Ordering};
+use loom::thread;
+
+/// What the audio thread saw, owned: a message's status byte, a SysEx's
+/// bytes, or a loss of `n` messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Seen {
+    Msg(u8),
+    SysEx(Vec<u8>),
+    Lost(usize),
+}
+
+/// Takes events until the stream is abandoned and empty.
+fn take_until_abandoned(stream: &mut MidiStream) -> Vec<Seen> {
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut finished = false;
+    loop {
+        match stream.try_recv() {
+            Some(received) => {
+                let item = match received.event {
+                    Event::Message(m) => Seen::Msg(m.status()),
+                    Event::SysEx(bytes) => Seen::SysEx(bytes.to_vec()),
+                    Event::Lost { count } => Seen::Lost(count),
+                };
+                // Two reports of one run of losses in a row say the same
+                // as one: merge them for the comparison.
+                match (seen.last_mut(), item) {
+                    (Some(Seen::Lost(a)), Seen::Lost(b)) => *a += b,
+                    (_, item) => seen.push(item),
+                }
+            }
+            None if finished => return seen,
+            None => {
+                finished = stream.is_abandoned();
+                thread::yield_now();
+            }
+        }
+    }
+}
+
+/// What the source's answers say the audio thread must see.
+fn expected(outcomes: &[(u8, bool)]) -> Vec<Seen> {
+    let mut seen = Vec::new();
+    for &(status, sent) in outcomes {
+        match (sent, seen.last_mut()) {
+            (true, _) => seen.push(Seen::Msg(status)),
+            (false, Some(Seen::Lost(n))) => *n += 1,
+            (false, _) => seen.push(Seen::Lost(1)),
+        }
+    }
+    seen
+}
+
+/// Three messages through room for one: the second and third may be lost,
+/// depending on when the audio thread takes the first. Whatever happens,
+/// the audio thread sees exactly the source's story, losses in place.
+#[test]
+fn losses_are_reported_in_place_between_the_events_around_them() {
+    explore(Some(3), || {
+        let (mut source, mut stream) = MidiStream::builder().capacity(1).build();
+        let sender = thread::spawn(move || {
+            [MidiMessage::START, MidiMessage::CONTINUE, MidiMessage::STOP]
+                .into_iter()
+                .enumerate()
+                .map(|(t, m)| (m.status(), source.try_send_at(m, t as u64)))
+                .collect::<Vec<_>>()
+        });
+        let seen = take_until_abandoned(&mut stream);
+        let outcomes = sender.join().unwrap();
+        assert_eq!(seen, expected(&outcomes), "{outcomes:?}");
+    });
+}
+
+/// A loss with nothing sent after it, the source still alive: reported
+/// once the event before it was taken, never before it, and exactly once.
+/// Only the ring's drop report can carry it.
+#[test]
+fn a_last_loss_is_reported_after_the_event_before_it() {
+    explore(None, || {
+        let (mut source, mut stream) = MidiStream::builder().capacity(1).build();
+        let done = Arc::new(AtomicBool::new(false));
+        let done_tx = Arc::clone(&done);
+        let sender = thread::spawn(move || {
+            assert!(source.try_send_at(MidiMessage::START, 1));
+            let second = source.try_send_at(MidiMessage::STOP, 2);
+            done_tx.store(true, Ordering::Release);
+            (second, source)
+        });
+        let mut seen = Vec::new();
+        loop {
+            // Read the flag first: once it is set, one more pass sees all.
+            let finished = done.load(Ordering::Acquire);
+            while let Some(r) = stream.try_recv() {
+                seen.push((r.time, r.event == Event::Lost { count: 1 }));
+            }
+            if finished {
+                break;
+            }
+            thread::yield_now();
+        }
+        let (second, source) = sender.join().unwrap();
+        if second {
+            assert_eq!(seen, [(1, false), (2, false)]);
+        } else {
+            assert_eq!(seen, [(1, false), (2, true)]);
+        }
+        assert_eq!(stream.try_recv(), None, "reported once");
+        drop(source);
+    });
+}
+
+/// Two runs of losses with a message between them: each loss is reported
+/// with the time of its own run. The audio thread can read the drop report
+/// of the second run while it has not yet seen the message before it; the
+/// mark's Release/Acquire pair and the second look at `tail` keep it from
+/// reporting the first run with the second run's time.
+#[test]
+fn each_loss_is_reported_with_its_own_time() {
+    explore(Some(3), || {
+        let (mut source, mut stream) = MidiStream::builder().capacity(1).build();
+        let sender = thread::spawn(move || {
+            let mut outcomes = Vec::new();
+            outcomes.push((1, source.try_send_at(MidiMessage::START, 1)));
+            outcomes.push((2, source.try_send_at(MidiMessage::CONTINUE, 2)));
+            while source.try_push_at(MidiMessage::STOP, 3).is_err() {
+                thread::yield_now();
+            }
+            outcomes.push((3, true));
+            outcomes.push((4, source.try_send_at(MidiMessage::TIMING_CLOCK, 4)));
+            outcomes
+        });
+        let mut seen: Vec<(u32, bool)> = Vec::new();
+        let mut finished = false;
+        loop {
+            match stream.try_recv() {
+                Some(r) => seen.push((r.time, matches!(r.event, Event::Lost { .. }))),
+                None if finished => break,
+                None => {
+                    finished = stream.is_abandoned();
+                    thread::yield_now();
+                }
+            }
+        }
+        let outcomes = sender.join().unwrap();
+        // Every event at its own time: a loss is (time of the message
+        // lost, true), a message (its time, false).
+        let expected: Vec<(u32, bool)> = outcomes.iter().map(|&(t, sent)| (t, !sent)).collect();
+        assert_eq!(seen, expected, "{outcomes:?}");
+    });
+}
+
+/// A SysEx sent in two pieces is never seen in part: the bytes of the
+/// first piece are staged, out of the audio thread's sight, until the
+/// last piece publishes them all.
+#[test]
+fn a_sysex_in_pieces_is_seen_whole_or_not_at_all() {
+    explore(Some(3), || {
+        let (mut source, mut stream) = MidiStream::builder().capacity(2).sysex_bytes(6).build();
+        let sender = thread::spawn(move || {
+            for piece in [&[0xF0, 1, 2][..], &[3, 0xF7][..]] {
+                loop {
+                    match source.try_push_bytes_at(piece, 0) {
+                        Ok(()) => break,
+                        Err(SendError::Full) => thread::yield_now(),
+                        Err(err) => panic!("{err}"),
+                    }
+                }
+            }
+            assert!(source.try_push_at(MidiMessage::STOP, 1).is_ok());
+        });
+        let seen = take_until_abandoned(&mut stream);
+        sender.join().unwrap();
+        assert_eq!(
+            seen,
+            [Seen::SysEx(vec![0xF0, 1, 2, 3, 0xF7]), Seen::Msg(0xFC)]
+        );
+    });
+}

@@ -1,0 +1,215 @@
+//! Properties of a stream under random use on one thread: everything a
+//! source accepted comes out once, in order, SysEx whole; and every loss it
+//! counted is reported exactly once, at its place among the deliveries
+//! (after everything delivered before it, before everything after).
+
+use std::collections::BTreeMap;
+
+#[allow(
+    dead_code,
+    reason = "each test file uses part of the shared support code"
+)]
+mod support;
+
+use bbx_midi::{Event, MidiMessage, MidiStream, SendError};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Send(u8),
+    Push(u8),
+    /// A timing clock: real-time, leaves a SysEx under way alone.
+    Clock,
+    /// A whole SysEx with this many data bytes, counted or not.
+    SysEx(usize, bool),
+    /// The start, a middle piece, or the end of a SysEx in pieces.
+    Start(usize, bool),
+    Middle(usize, bool),
+    End(usize, bool),
+    /// The audio thread takes up to this many events.
+    Take(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0u8..128).prop_map(Op::Send),
+        2 => (0u8..128).prop_map(Op::Push),
+        1 => Just(Op::Clock),
+        1 => (0usize..12, any::<bool>()).prop_map(|(n, c)| Op::SysEx(n, c)),
+        1 => (0usize..6, any::<bool>()).prop_map(|(n, c)| Op::Start(n, c)),
+        1 => (0usize..6, any::<bool>()).prop_map(|(n, c)| Op::Middle(n, c)),
+        1 => (0usize..6, any::<bool>()).prop_map(|(n, c)| Op::End(n, c)),
+        3 => (0usize..6).prop_map(Op::Take),
+    ]
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Item {
+    Msg(MidiMessage),
+    SysEx(Vec<u8>),
+}
+
+/// What the consumer saw: items, and losses by how many items came before.
+#[derive(Default)]
+struct Seen {
+    items: Vec<Item>,
+    losses: BTreeMap<usize, usize>,
+}
+
+impl Seen {
+    fn take(&mut self, stream: &mut MidiStream, n: usize) {
+        for _ in 0..n {
+            let Some(received) = stream.try_recv() else {
+                return;
+            };
+            match received.event {
+                Event::Message(m) => self.items.push(Item::Msg(m)),
+                Event::SysEx(bytes) => self.items.push(Item::SysEx(bytes.to_vec())),
+                Event::Lost { count } => {
+                    assert!(count > 0);
+                    *self.losses.entry(self.items.len()).or_default() += count;
+                }
+            }
+        }
+    }
+}
+
+fn data(n: usize, seed: usize) -> Vec<u8> {
+    (0..n).map(|i| ((seed + i) % 128) as u8).collect()
+}
+
+fn run(capacity: usize, sysex_bytes: usize, ops: &[Op]) {
+    let (mut source, mut stream) = MidiStream::builder()
+        .capacity(capacity)
+        .sysex_bytes(sysex_bytes)
+        .build();
+    // What the source accepted, in order, and its losses by position.
+    let mut sent = Vec::new();
+    let mut lost = BTreeMap::<usize, usize>::new();
+    // The SysEx being gathered, as the source's answers say.
+    let mut gathering: Option<Vec<u8>> = None;
+    let mut seen = Seen::default();
+    for (i, op) in ops.iter().enumerate() {
+        let t = i as u64;
+        let dropped_before = source.dropped();
+        let position = sent.len();
+        match op {
+            Op::Send(n) | Op::Push(n) => {
+                let msg = MidiMessage::note_on(0, *n, 64).unwrap();
+                let ok = match op {
+                    Op::Send(_) => source.try_send_at(msg, t),
+                    _ => source.try_push_at(msg, t).is_ok(),
+                };
+                if ok {
+                    sent.push(Item::Msg(msg));
+                }
+                // A status byte ends a SysEx under way; a refused push
+                // changes nothing.
+                if ok || matches!(op, Op::Send(_)) {
+                    gathering = None;
+                }
+            }
+            Op::Clock => {
+                if source.try_send_at(MidiMessage::TIMING_CLOCK, t) {
+                    sent.push(Item::Msg(MidiMessage::TIMING_CLOCK));
+                }
+            }
+            Op::SysEx(n, counted)
+            | Op::Start(n, counted)
+            | Op::Middle(n, counted)
+            | Op::End(n, counted) => {
+                let mut bytes = data(*n, i);
+                if matches!(op, Op::SysEx(..) | Op::Start(..)) {
+                    bytes.insert(0, 0xF0);
+                }
+                if matches!(op, Op::SysEx(..) | Op::End(..)) {
+                    bytes.push(0xF7);
+                }
+                let result = if *counted {
+                    source.try_send_bytes_at(&bytes, t)
+                } else {
+                    source.try_push_bytes_at(&bytes, t)
+                };
+                let starts = bytes.first() == Some(&0xF0);
+                match result {
+                    Ok(()) => {
+                        if starts {
+                            gathering = Some(Vec::new());
+                        }
+                        let whole = gathering.as_mut().expect("accepted as a piece of a SysEx");
+                        whole.extend_from_slice(&bytes);
+                        if bytes.last() == Some(&0xF7) {
+                            sent.push(Item::SysEx(gathering.take().unwrap()));
+                        }
+                    }
+                    Err(SendError::Full) if !counted => {}
+                    Err(SendError::Invalid(_)) => {
+                        // Empty, or a piece with no SysEx to belong to.
+                        assert!(
+                            bytes.is_empty() || (!starts && gathering.is_none()),
+                            "{bytes:02X?}"
+                        );
+                    }
+                    Err(_) => {}
+                }
+                if !source.sysex_in_progress() {
+                    gathering = None;
+                }
+            }
+            Op::Take(n) => seen.take(&mut stream, *n),
+        }
+        let new_losses = source.dropped() - dropped_before;
+        if new_losses > 0 {
+            *lost.entry(position).or_default() += new_losses;
+        }
+        assert_eq!(source.sysex_in_progress(), gathering.is_some());
+    }
+    seen.take(&mut stream, usize::MAX);
+    assert_eq!(seen.items, sent, "everything accepted, once, in order");
+    assert_eq!(seen.losses, lost, "every loss, at its place");
+    assert_eq!(stream.lost(), source.dropped());
+}
+
+proptest! {
+    // 512 cases unless PROPTEST_CASES says otherwise.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512)
+    ))]
+
+    #[test]
+    fn accepted_items_and_losses_come_out_in_their_places(
+        capacity in 1usize..6,
+        sysex_bytes in prop_oneof![Just(0usize), 2usize..24],
+        ops in vec(op(), 0..120),
+    ) {
+        run(capacity, sysex_bytes, &ops);
+    }
+}
+
+proptest! {
+    /// The fuzz target's property (`tests/support/properties.rs`) over
+    /// random deliveries, biased towards status bytes and SysEx framing.
+    #[test]
+    fn arbitrary_deliveries_never_corrupt_the_stream(
+        data in vec(prop_oneof![
+            3 => 0u8..0x80,
+            1 => Just(0xF0u8),
+            1 => Just(0xF7u8),
+            1 => 0x80u8..=0xFF,
+        ], 0..300),
+    ) {
+        support::properties::check_stream(&data);
+    }
+}
+
+#[test]
+fn the_property_sees_a_loss_in_the_wrong_place() {
+    // A sanity anchor: the bookkeeping above tells positions apart.
+    let mut a = BTreeMap::new();
+    a.insert(1usize, 1usize);
+    let mut b = BTreeMap::new();
+    b.insert(2usize, 1usize);
+    assert_ne!(a, b);
+    run(1, 0, &[Op::Send(1), Op::Send(2), Op::Take(9), Op::Send(3)]);
+}

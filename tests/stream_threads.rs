@@ -1,0 +1,241 @@
+//! A `MidiStream` with several sources, each in its own thread, and the
+//! audio thread taking events as they come: what was accepted arrives once,
+//! in each source's order, SysEx whole; and every loss is reported at its
+//! place among that source's events. Also run under Miri and
+//! ThreadSanitizer.
+
+use std::collections::BTreeMap;
+use std::thread;
+
+#[allow(
+    dead_code,
+    reason = "each test file uses part of the shared support code"
+)]
+mod support;
+
+use bbx_midi::{Event, MidiMessage, MidiStream, SendError, StreamSource};
+use support::backoff;
+
+/// Events per source natively; Miri is ~10⁵ times slower.
+const EVENTS: u32 = if cfg!(miri) { 120 } else { 100_000 };
+
+/// Event `seq` of a source, its low 18 bits in the bytes: a Note On, or
+/// every seventh one a SysEx of varying length.
+fn item(seq: u32) -> Vec<u8> {
+    let (top, hi, lo) = (
+        ((seq >> 14) & 0x0F) as u8,
+        ((seq >> 7) & 0x7F) as u8,
+        (seq & 0x7F) as u8,
+    );
+    if seq % 7 == 3 {
+        let mut sysex = vec![0xF0, top, hi, lo];
+        sysex.extend((0..seq % 23).map(|i| i as u8));
+        sysex.push(0xF7);
+        sysex
+    } else {
+        vec![0x90 | top, hi, lo]
+    }
+}
+
+/// The sequence number an item carries.
+fn seq_of(bytes: &[u8]) -> u32 {
+    let (top, hi, lo) = match bytes[0] {
+        0xF0 => (bytes[1], bytes[2], bytes[3]),
+        status => (status & 0x0F, bytes[1], bytes[2]),
+    };
+    (u32::from(top) << 14) | (u32::from(hi) << 7) | u32::from(lo)
+}
+
+/// How an item is sent: a message whole, a SysEx in two pieces with a
+/// clock byte inside the second (as a MIDI driver may deliver it).
+fn pieces(seq: u32) -> Vec<Vec<u8>> {
+    let bytes = item(seq);
+    if bytes[0] != 0xF0 {
+        return vec![bytes];
+    }
+    let (first, rest) = bytes.split_at(3);
+    let mut second = rest.to_vec();
+    second.insert(1, 0xF8);
+    vec![first.to_vec(), second]
+}
+
+/// Sends every item: a retrying source waits for room (`try_push…`), a
+/// lossy one moves on (`try_send…`). Returns its losses, keyed by how many
+/// of its events the audio thread is to see before them.
+fn send_all(mut source: StreamSource, lossy: bool) -> BTreeMap<u32, usize> {
+    let mut delivered = 0u32;
+    let mut losses = BTreeMap::new();
+    for seq in 0..EVENTS {
+        for piece in pieces(seq) {
+            let before = source.dropped();
+            let mut spins = 0;
+            let result = loop {
+                let result = if lossy {
+                    source.try_send_bytes_at(&piece, u64::from(seq))
+                } else {
+                    source.try_push_bytes_at(&piece, u64::from(seq))
+                };
+                if result != Err(SendError::Full) || lossy {
+                    break result;
+                }
+                backoff(&mut spins);
+            };
+            let lost = source.dropped() - before;
+            if lost > 0 {
+                *losses.entry(delivered).or_default() += lost;
+            }
+            let clocks = piece.iter().filter(|&&b| b == 0xF8).count() as u32;
+            delivered += match result {
+                Ok(()) if piece[0] == 0xF0 => clocks,
+                Ok(()) => clocks + 1, // a message, or the SysEx completed
+                Err(SendError::SysExLost) => clocks,
+                Err(SendError::Full) => 0,
+                Err(err) => panic!("{err}"),
+            };
+        }
+    }
+    losses
+}
+
+/// What the audio thread saw of one source.
+#[derive(Default)]
+struct Seen {
+    delivered: u32,
+    last_seq: Option<u32>,
+    losses: BTreeMap<u32, usize>,
+}
+
+fn three_sources(capacity: usize) {
+    let ([retrying, lossy_a, lossy_b], mut stream) = MidiStream::builder()
+        .capacity(capacity)
+        .sysex_bytes(64)
+        .build_merged();
+    let senders = [
+        thread::spawn(move || send_all(retrying, false)),
+        thread::spawn(move || send_all(lossy_a, true)),
+        thread::spawn(move || send_all(lossy_b, true)),
+    ];
+    let mut seen: [Seen; 3] = Default::default();
+    let mut idle = 0u32;
+    let mut taken = 0u32;
+    let mut finished = false;
+    loop {
+        let Some(received) = stream.try_recv() else {
+            if finished {
+                break;
+            }
+            // Abandoned: one more pass sees everything the sources did.
+            finished = stream.is_abandoned();
+            backoff(&mut idle);
+            continue;
+        };
+        idle = 0;
+        taken += 1;
+        if taken % 32 == 0 {
+            // Like an audio callback: take a block's worth, then render.
+            for _ in 0..2_000 {
+                std::hint::spin_loop();
+            }
+        }
+        let source = &mut seen[received.source];
+        let bytes = match received.event {
+            Event::Lost { count } => {
+                *source.losses.entry(source.delivered).or_default() += count;
+                continue;
+            }
+            Event::Message(MidiMessage::TIMING_CLOCK) => {
+                source.delivered += 1;
+                continue;
+            }
+            Event::Message(message) => message.as_bytes().to_vec(),
+            Event::SysEx(bytes) => bytes.to_vec(),
+        };
+        let seq = seq_of(&bytes);
+        assert_eq!(bytes, item(seq), "source {}", received.source);
+        assert_eq!(received.time, seq, "stamped with its number");
+        assert!(
+            source.last_seq.is_none_or(|last| seq > last),
+            "source {} out of order: {seq} after {:?}",
+            received.source,
+            source.last_seq
+        );
+        source.last_seq = Some(seq);
+        source.delivered += 1;
+    }
+    for (index, sender) in senders.into_iter().enumerate() {
+        let losses = sender.join().unwrap();
+        assert_eq!(
+            seen[index].losses, losses,
+            "source {index}: losses in place"
+        );
+    }
+    // Every item, and the clock byte inside each SysEx.
+    let everything = EVENTS + (0..EVENTS).filter(|seq| item(*seq)[0] == 0xF0).count() as u32;
+    assert_eq!(
+        seen[0].delivered, everything,
+        "the retrying source lost nothing"
+    );
+    assert!(seen[0].losses.is_empty());
+    for source in &seen[1..] {
+        let lost: usize = source.losses.values().sum();
+        assert!(source.delivered + lost as u32 >= everything);
+        if !cfg!(miri) {
+            assert!(lost > 0, "the lossy sources overflowed");
+        }
+    }
+}
+
+#[test]
+fn three_sources_through_capacity_4() {
+    three_sources(4);
+}
+
+#[test]
+fn three_sources_through_capacity_64() {
+    three_sources(64);
+}
+
+/// A loss with nothing sent after it must still reach the audio thread,
+/// after everything sent before it: the report crosses threads without an
+/// entry in the ring.
+#[test]
+fn a_last_loss_reaches_the_audio_thread_after_what_came_before() {
+    let rounds = if cfg!(miri) { 20 } else { 20_000 };
+    for _ in 0..rounds {
+        let (mut source, mut stream) = MidiStream::builder().capacity(2).build();
+        let sender = thread::spawn(move || {
+            assert!(source.try_send_at(MidiMessage::START, 1));
+            assert!(source.try_send_at(MidiMessage::CONTINUE, 2) || source.dropped() == 1);
+            // Full unless the audio thread took something meanwhile.
+            let third = source.try_send_at(MidiMessage::STOP, 3);
+            (source.dropped(), third)
+        });
+        // (time, messages lost) of each event, owned.
+        let mut got: Vec<(u32, usize)> = Vec::new();
+        let lost_in = |event: Event<'_>| match event {
+            Event::Lost { count } => count,
+            _ => 0,
+        };
+        loop {
+            if let Some(received) = stream.try_recv() {
+                got.push((received.time, lost_in(received.event)));
+                continue;
+            }
+            if stream.is_abandoned() {
+                // Abandoned: one more look sees everything it did.
+                match stream.try_recv() {
+                    Some(received) => got.push((received.time, lost_in(received.event))),
+                    None => break,
+                }
+            } else {
+                std::hint::spin_loop();
+            }
+        }
+        let (dropped, _) = sender.join().unwrap();
+        let lost: usize = got.iter().map(|(_, n)| n).sum();
+        assert_eq!(lost, dropped);
+        // In time order: whatever was lost comes after what came before it.
+        let times: Vec<u32> = got.iter().map(|(t, _)| *t).collect();
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+    }
+}
