@@ -1,28 +1,34 @@
-//! End to end: MIDI from one thread, a synthesizer on the audio thread,
-//! sample-accurate and lock-free.
+//! End to end: MIDI from two sources, one synthesizer on the audio thread,
+//! sample-accurate and lock-free, surviving an overflow and a missed
+//! callback with no note left hanging.
 //!
 //! ```text
-//! cargo run --release --example midi_synth                  # headless: built-in phrase -> WAV + timing report
+//! cargo run --release --example midi_synth                  # headless: built-in phrase -> WAV + report
 //! cargo run --release --example midi_synth -- --out x.wav   # the same, another file
 //! cargo run --release --features live --example midi_synth -- --live [--port NAME|INDEX]
 //! ```
 //!
-//! **Headless** (the default, no hardware needed): a MIDI thread plays a
-//! built-in phrase in real time, stamping every message with a shared
-//! [`MidiClock`] as it sends it through a `midi_event_buffer`. An audio
-//! thread, paced like a sound card, asks a [`BlockScheduler`] for the events
-//! due in each 256-frame block and renders a 16-voice synthesizer, splitting
-//! the block at each event's frame. It writes the audio to a WAV file and
-//! prints, for every note, how far its onset lands from where it was played:
-//! with block-start scheduling (all MIDI applied at the start of the next
-//! block, as most Rust stacks do) and with this sample-accurate scheduling.
+//! **Headless** (the default, no hardware needed): two threads send MIDI in
+//! real time through one [`MidiStream`], each its own [`StreamSource`],
+//! stamping every message with a shared [`MidiClock`]: a *phrase* (chords, a
+//! melody, a pitch bend, and a master volume change as a Universal Real Time
+//! SysEx in the middle) and a *keyboard* (a few notes on channel 2, then a
+//! note held while a burst of mod-wheel messages overflows its source, so
+//! that the note's Note Off is lost). An audio thread, paced like a sound
+//! card, asks a [`BlockScheduler`] for the events due in each 256-frame
+//! block and renders a 16-voice synthesizer, splitting the block at each
+//! event's frame; once it misses a callback, as in an xrun. It writes a WAV
+//! file and prints where every note, the SysEx and the loss landed, and
+//! checks that sample accuracy held, that the loss was reported where it
+//! happened and released the note, and that nothing sounds at the end.
 //!
 //! **Live** (`--features live`, then `--live`): MIDI from a `midir` input port
-//! (by name or index; the ports are listed), audio through `cpal`'s default
-//! output device. With no MIDI port it plays the built-in phrase; with no
-//! audio device it falls back to the headless run. It says which, and why.
+//! (by name or index; the ports are listed), SysEx included, and the
+//! built-in phrase as a second source; audio through `cpal`'s default output
+//! device. With no audio device it falls back to the headless run. It says
+//! which, and why.
 //!
-//! The audio side does what a real audio callback may do: it pops MIDI
+//! The audio side does what a real audio callback may do: it takes MIDI
 //! without waiting and renders into memory allocated before it started.
 
 use std::error::Error;
@@ -31,17 +37,34 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bbx_midi::{
-    BlockScheduler, MessageKind, MidiBufferConsumer, MidiBufferProducer, MidiClock, MidiEvent,
-    MidiMessage, midi_event_buffer,
+    BlockScheduler, Event, MessageKind, MidiClock, MidiError, MidiMessage, MidiStream,
+    SchedulerStats, StreamSource,
 };
 
 const SAMPLE_RATE: u32 = 44_100;
 const BLOCK_FRAMES: usize = 256;
 const VOICES: usize = 16;
+/// Messages each source holds: enough for the phrase, too few for the
+/// keyboard's burst.
+const CAPACITY: usize = 64;
 /// Tempo of the built-in phrase.
 const BEAT: Duration = Duration::from_millis(400);
-/// Audio rendered after the last event, for the release tails.
-const TAIL: Duration = Duration::from_millis(600);
+/// Audio rendered after the last event: the release tails die out in it,
+/// and its end must be silent.
+const TAIL: Duration = Duration::from_millis(1_500);
+/// The audio thread misses the callback of the block that starts here.
+const MISSED_AT: Duration = Duration::from_millis(1_400);
+/// The keyboard's burst.
+const BURST_AT: Duration = Duration::from_millis(2_600);
+/// Mod-wheel messages in the burst.
+const BURST: u8 = 120;
+/// The sources, in the order the stream was built.
+const PHRASE: usize = 0;
+const KEYBOARD: usize = 1;
+const SOURCE_NAMES: [&str; 2] = ["phrase", "keyboard"];
+/// The Universal Real Time SysEx "Master Volume" (device ID 0x7F: all),
+/// 14-bit volume LSB first: 0x3000 of 0x3FFF, about 75 %.
+const MASTER_VOLUME: [u8; 8] = [0xF0, 0x7F, 0x7F, 0x04, 0x01, 0x00, 0x60, 0xF7];
 
 struct Options {
     out: PathBuf,
@@ -94,20 +117,32 @@ fn main() -> Result<(), Box<dyn Error>> {
     headless(&options)
 }
 
+/// What a source sends: a message, or bytes as a MIDI driver delivers them.
+#[derive(Clone, Debug)]
+enum Outgoing {
+    Message(MidiMessage),
+    Bytes(Vec<u8>),
+}
+
 /// A short phrase: a chord progression under a melody, a pitch bend on the
-/// last note, then All Notes Off. Times are offsets from the start.
-fn sequence() -> Result<Vec<(Duration, MidiMessage)>, bbx_midi::MidiError> {
+/// last note, and the master volume change halfway. Every note ends with its
+/// own Note Off (no All Notes Off at the end), so a hanging note would show.
+/// Times are offsets from the start.
+fn phrase() -> Result<Vec<(Duration, Outgoing)>, MidiError> {
     let beat = |b: f64| BEAT.mul_f64(b);
+    let msg = Outgoing::Message;
     let mut events = vec![
-        (beat(0.0), MidiMessage::control_change(0, 7, 100)?),
-        (beat(0.0), MidiMessage::pitch_bend_change(0, 8192)?),
+        (beat(0.0), msg(MidiMessage::control_change(0, 7, 100)?)),
+        (beat(0.0), msg(MidiMessage::pitch_bend_change(0, 8192)?)),
+        // Halfway, off the beat grid: the SysEx must land at its own frame.
+        (beat(4.37), Outgoing::Bytes(MASTER_VOLUME.to_vec())),
     ];
     let chords: [[u8; 3]; 4] = [[48, 55, 64], [45, 52, 60], [41, 48, 57], [43, 50, 59]];
     for (bar, chord) in chords.iter().enumerate() {
         let at = bar as f64 * 2.0;
         for &note in chord {
-            events.push((beat(at), MidiMessage::note_on(0, note, 70)?));
-            events.push((beat(at + 1.9), MidiMessage::note_off(0, note, 64)?));
+            events.push((beat(at), msg(MidiMessage::note_on(0, note, 70)?)));
+            events.push((beat(at + 1.9), msg(MidiMessage::note_off(0, note, 64)?)));
         }
     }
     let melody: [(f64, u8, f64); 9] = [
@@ -124,85 +159,130 @@ fn sequence() -> Result<Vec<(Duration, MidiMessage)>, bbx_midi::MidiError> {
     for (at, note, len) in melody {
         // Off the beat grid, so notes land anywhere inside a block.
         let at = at + 0.013 * f64::from(note % 7);
-        events.push((beat(at), MidiMessage::note_on(0, note, 100)?));
+        events.push((beat(at), msg(MidiMessage::note_on(0, note, 100)?)));
         // Note On with velocity 0 is a Note Off, as many keyboards send it.
-        events.push((beat(at + len - 0.05), MidiMessage::note_on(0, note, 0)?));
+        events.push((
+            beat(at + len - 0.05),
+            msg(MidiMessage::note_on(0, note, 0)?),
+        ));
     }
     for step in 0..=16u16 {
         let bend = 8192 + step * 256; // up to +1 semitone with a ±2 range
         events.push((
             beat(6.5 + f64::from(step) / 16.0),
-            MidiMessage::pitch_bend_change(0, bend)?,
+            msg(MidiMessage::pitch_bend_change(0, bend)?),
         ));
     }
-    events.push((beat(8.0), MidiMessage::all_notes_off(0)?));
     events.sort_by_key(|(at, _)| *at);
     Ok(events)
 }
 
-struct Sent {
-    sent: usize,
-    dropped: usize,
+/// The keyboard, on channel 2: a few notes, then at [`BURST_AT`] a note held
+/// while the mod wheel sweeps in a burst of [`BURST`] messages, faster than
+/// the audio thread takes them: the source overflows, and the Note Off that
+/// follows is lost with the end of the burst.
+fn keyboard() -> Result<Vec<(Duration, Outgoing)>, MidiError> {
+    let ms = Duration::from_millis;
+    let msg = Outgoing::Message;
+    let mut events = Vec::new();
+    for (i, note) in [55u8, 59, 62].into_iter().enumerate() {
+        let at = ms(500 + 600 * i as u64 + 7 * u64::from(note % 5));
+        events.push((at, msg(MidiMessage::note_on(1, note, 90)?)));
+        events.push((at + ms(250), msg(MidiMessage::note_off(1, note, 64)?)));
+    }
+    events.push((BURST_AT, msg(MidiMessage::note_on(1, 67, 90)?)));
+    for value in 0..BURST {
+        events.push((BURST_AT, msg(MidiMessage::control_change(1, 1, value)?)));
+    }
+    events.push((BURST_AT + ms(1), msg(MidiMessage::note_off(1, 67, 64)?)));
+    Ok(events)
 }
 
-/// The MIDI thread: sends each event when its time comes, like a keyboard,
-/// stamped with the moment it is sent.
+/// What a source's thread did.
+#[derive(Clone, Copy, Default)]
+struct SourceReport {
+    sent: usize,
+    lost: usize,
+}
+
+/// A source's thread: sends each item when its time comes, stamped with the
+/// moment it is sent, like a MIDI input callback. Items due at once go out
+/// back to back.
 fn play(
-    sequence: &[(Duration, MidiMessage)],
-    mut producer: MidiBufferProducer<MidiEvent>,
+    items: &[(Duration, Outgoing)],
+    mut source: StreamSource,
     clock: MidiClock,
     start: Instant,
-) -> Sent {
-    let mut sent = Sent {
-        sent: 0,
-        dropped: 0,
-    };
-    for &(at, message) in sequence {
-        if let Some(wait) = (start + at).checked_duration_since(Instant::now()) {
+) -> SourceReport {
+    let mut report = SourceReport::default();
+    for (at, item) in items {
+        if let Some(wait) = (start + *at).checked_duration_since(Instant::now()) {
             thread::sleep(wait);
         }
-        if producer.try_send_at(message, clock.now_us()) {
-            sent.sent += 1;
-        } else {
-            sent.dropped += 1;
+        let sent = match item {
+            Outgoing::Message(message) => source.try_send_at(*message, clock.now_us()),
+            Outgoing::Bytes(bytes) => source.try_send_bytes_at(bytes, clock.now_us()).is_ok(),
+        };
+        if sent {
+            report.sent += 1;
         }
     }
-    sent
+    report.lost = source.dropped();
+    report
 }
 
 /// One note's onset, as the audio thread saw it.
 #[derive(Clone, Copy)]
 struct Onset {
+    source: usize,
     note: u8,
-    /// When the MIDI thread sent it, on the shared clock.
+    /// When it was sent, on the shared clock.
     sent_us: u32,
-    /// The frame the scheduler started it at, in the output stream.
+    /// The frame it started at, in the output stream.
     frame: usize,
+}
+
+/// A SysEx or a loss, where it was played.
+#[derive(Clone, Copy)]
+struct Placed {
+    source: usize,
+    sent_us: u32,
+    frame: usize,
+    /// Messages lost, for a loss; the SysEx's length, for a SysEx.
+    count: usize,
+    /// Notes of that source sounding just before (for a loss).
+    sounding_before: usize,
 }
 
 struct Rendered {
     samples: Vec<f32>,
-    /// The shared clock's reading at the start of each block's callback.
-    callbacks_us: Vec<u64>,
+    /// (block, the shared clock's reading when its callback began), for
+    /// every block that had a callback.
+    callbacks_us: Vec<(usize, u64)>,
+    /// The block whose callback never came.
+    missed_block: usize,
     onsets: Vec<Onset>,
+    sysex: Vec<Placed>,
+    losses: Vec<Placed>,
     received: usize,
-    late: u64,
+    stats: SchedulerStats,
+    /// Voices still held (key down or pedal) when the audio ended.
+    notes_on_at_end: usize,
 }
 
-/// The audio thread: one block at a time, paced by a simulated sound card.
-fn render(
-    mut consumer: MidiBufferConsumer<MidiEvent>,
-    frames: usize,
-    clock: MidiClock,
-    start: Instant,
-) -> Rendered {
+/// The audio thread: one block at a time, paced by a simulated sound card,
+/// which misses the callback of one block (it plays silence there).
+fn render(mut stream: MidiStream, frames: usize, clock: MidiClock, start: Instant) -> Rendered {
     // Everything the callback touches is allocated here, before it runs.
     let blocks = frames.div_ceil(BLOCK_FRAMES);
     let mut samples = vec![0.0f32; frames];
     let mut callbacks_us = Vec::with_capacity(blocks);
     let mut onsets = Vec::with_capacity(256);
+    let mut sysex = Vec::with_capacity(8);
+    let mut losses = Vec::with_capacity(8);
     let mut synth = Synth::new(f64::from(SAMPLE_RATE));
     let block_time = Duration::from_secs_f64(BLOCK_FRAMES as f64 / f64::from(SAMPLE_RATE));
+    let missed_block = (MISSED_AT.as_secs_f64() / block_time.as_secs_f64()) as usize;
     // Latency: one block, plus a millisecond for the callbacks' jitter.
     let latency_us = block_time.as_micros() as u32 + 1_000;
     let mut scheduler = BlockScheduler::new(f64::from(SAMPLE_RATE), latency_us);
@@ -214,27 +294,59 @@ fn render(
         {
             thread::sleep(wait);
         }
+        if index == missed_block {
+            // An xrun: this callback never comes, the card plays silence.
+            continue;
+        }
         // From here on this is the audio callback: no waiting, no allocation.
         let now = clock.now_us();
-        callbacks_us.push(now);
-        if consumer.take_dropped() > 0 {
-            for message in MidiMessage::release_all_notes() {
-                synth.handle(message);
-            }
-        }
+        callbacks_us.push((index, now));
         scheduler.begin_block(now, block.len());
         let mut done = 0;
-        while let Some((frame, message)) = next_event(&mut scheduler, &mut consumer) {
-            synth.render(&mut block[done..frame.0]);
-            done = frame.0;
-            if message.is_note_on() && onsets.len() < onsets.capacity() {
-                onsets.push(Onset {
-                    note: message.note().unwrap_or(0),
-                    sent_us: frame.1,
-                    frame: index * BLOCK_FRAMES + frame.0,
-                });
+        while let Some(scheduled) = scheduler.next_event(&mut stream) {
+            synth.render(&mut block[done..scheduled.frame]);
+            done = scheduled.frame;
+            let frame = index * BLOCK_FRAMES + scheduled.frame;
+            let (source, sent_us) = (scheduled.source, scheduled.time);
+            match scheduled.event {
+                Event::Message(message) => {
+                    if message.is_note_on() && onsets.len() < onsets.capacity() {
+                        onsets.push(Onset {
+                            source,
+                            note: message.note().unwrap_or(0),
+                            sent_us,
+                            frame,
+                        });
+                    }
+                    synth.handle(source, message);
+                }
+                Event::SysEx(bytes) => {
+                    if sysex.len() < sysex.capacity() {
+                        sysex.push(Placed {
+                            source,
+                            sent_us,
+                            frame,
+                            count: bytes.len(),
+                            sounding_before: 0,
+                        });
+                    }
+                    synth.sysex(bytes);
+                }
+                Event::Lost { count } => {
+                    // Messages of this source were lost here, maybe Note
+                    // Offs: end the notes it started (sustained ones too).
+                    if losses.len() < losses.capacity() {
+                        losses.push(Placed {
+                            source,
+                            sent_us,
+                            frame,
+                            count,
+                            sounding_before: synth.notes_on(source),
+                        });
+                    }
+                    synth.release_source(source);
+                }
             }
-            synth.handle(message);
             received += 1;
         }
         synth.render(&mut block[done..]);
@@ -242,49 +354,59 @@ fn render(
     Rendered {
         samples,
         callbacks_us,
+        missed_block,
         onsets,
+        sysex,
+        losses,
         received,
-        late: scheduler.stats().late,
+        stats: scheduler.stats(),
+        notes_on_at_end: synth.notes_on(PHRASE) + synth.notes_on(KEYBOARD),
     }
 }
 
-/// The scheduler's next event, with the time it was stamped with (for the
-/// report; a synthesizer needs only the frame and the message).
-fn next_event(
-    scheduler: &mut BlockScheduler,
-    consumer: &mut MidiBufferConsumer<MidiEvent>,
-) -> Option<((usize, u32), MidiMessage)> {
-    let stamp = consumer.peek()?.time;
-    let (frame, message) = scheduler.next_event(consumer)?;
-    Some(((frame, stamp), message))
-}
-
 fn headless(options: &Options) -> Result<(), Box<dyn Error>> {
-    let sequence = sequence()?;
-    let length = sequence.last().map_or(Duration::ZERO, |(at, _)| *at) + TAIL;
+    let phrase = phrase()?;
+    let keyboard = keyboard()?;
+    let last = phrase.iter().chain(&keyboard).map(|(at, _)| *at).max();
+    let length = last.unwrap_or(Duration::ZERO) + TAIL;
     let frames = (length.as_secs_f64() * f64::from(SAMPLE_RATE)) as usize;
 
-    let (producer, consumer) = midi_event_buffer(256);
+    let ([phrase_source, keyboard_source], stream) = MidiStream::builder()
+        .capacity(CAPACITY)
+        .sysex_bytes(256)
+        .build_merged();
     let clock = MidiClock::new();
     let start = Instant::now() + Duration::from_millis(20);
-    let midi = thread::spawn(move || play(&sequence, producer, clock, start));
-    let audio = thread::spawn(move || render(consumer, frames, clock, start));
-    let sent = midi.join().expect("MIDI thread panicked");
+    let phrase_thread = thread::spawn(move || play(&phrase, phrase_source, clock, start));
+    let keyboard_thread = thread::spawn(move || play(&keyboard, keyboard_source, clock, start));
+    let audio = thread::spawn(move || render(stream, frames, clock, start));
+    let sent = [
+        phrase_thread.join().expect("phrase thread panicked"),
+        keyboard_thread.join().expect("keyboard thread panicked"),
+    ];
     let rendered = audio.join().expect("audio thread panicked");
 
     write_wav(&options.out, &rendered.samples)?;
-    let peak = rendered.samples.iter().fold(0f32, |m, s| m.max(s.abs()));
+    for (name, report) in SOURCE_NAMES.iter().zip(&sent) {
+        println!(
+            "{name} (source {}): {} messages sent, {} lost for lack of room (buffer of {CAPACITY})",
+            SOURCE_NAMES.iter().position(|n| n == name).unwrap_or(0),
+            report.sent,
+            report.lost
+        );
+    }
+    let stats = rendered.stats;
     println!(
-        "MIDI thread: {} messages sent, {} dropped (buffer full)",
-        sent.sent, sent.dropped
-    );
-    println!(
-        "audio thread: {} messages received in {} blocks of {BLOCK_FRAMES} frames at {SAMPLE_RATE} Hz, {} late",
+        "audio thread: {} events received in {} callbacks of {BLOCK_FRAMES} frames at {SAMPLE_RATE} Hz \
+         ({} late, {} misdated)",
         rendered.received,
         rendered.callbacks_us.len(),
-        rendered.late
+        stats.late,
+        stats.misdated
     );
     let report = timing_report(&rendered);
+    let failures = check(&rendered, &sent, &report);
+    let peak = rendered.samples.iter().fold(0f32, |m, s| m.max(s.abs()));
     println!(
         "peak level {:.3} ({:.1} dBFS); wrote {} ({:.2} s)",
         peak,
@@ -292,20 +414,71 @@ fn headless(options: &Options) -> Result<(), Box<dyn Error>> {
         options.out.display(),
         rendered.samples.len() as f64 / f64::from(SAMPLE_RATE)
     );
-    if rendered.received != sent.sent {
-        return Err(format!(
-            "{} messages sent but {} received",
-            sent.sent, rendered.received
-        )
-        .into());
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; ").into())
     }
-    if peak == 0.0 {
-        return Err("the synthesizer produced silence".into());
+}
+
+/// What the run must show; each failure, in words.
+fn check(rendered: &Rendered, sent: &[SourceReport; 2], report: &Report) -> Vec<String> {
+    let mut failures = Vec::new();
+    let total_sent: usize = sent.iter().map(|s| s.sent).sum();
+    let lost_reported: usize = rendered.losses.iter().map(|l| l.count).sum();
+    let total_lost: usize = sent.iter().map(|s| s.lost).sum();
+    if rendered.received != total_sent + rendered.losses.len() {
+        failures.push(format!(
+            "{total_sent} messages sent and {} losses reported, but {} events received",
+            rendered.losses.len(),
+            rendered.received
+        ));
+    }
+    if lost_reported != total_lost {
+        failures.push(format!(
+            "{total_lost} messages lost but {lost_reported} reported"
+        ));
+    }
+    if sent[KEYBOARD].lost == 0 {
+        failures.push("the keyboard's burst did not overflow its source".into());
+    }
+    if rendered.samples.iter().all(|s| *s == 0.0) {
+        failures.push("the synthesizer produced silence".into());
     }
     if report.accurate.max >= report.block_start.max {
-        return Err("sample-accurate scheduling did no better than block-start scheduling".into());
+        failures.push("sample-accurate scheduling did no better than block-start".into());
     }
-    Ok(())
+    if report.after_gap_max > 2.0 {
+        failures.push(format!(
+            "after the missed callback a note landed {:.1} frames off",
+            report.after_gap_max
+        ));
+    }
+    if rendered.stats.resyncs != 1 {
+        failures.push(format!(
+            "the missed callback was taken for {} jumps",
+            rendered.stats.resyncs
+        ));
+    }
+    if report.sysex_error.is_none_or(|e| e.abs() > 2.0) {
+        failures.push(format!(
+            "the SysEx was not played at its frame ({:?})",
+            report.sysex_error
+        ));
+    }
+    if rendered.notes_on_at_end > 0 {
+        failures.push(format!(
+            "{} notes still on at the end",
+            rendered.notes_on_at_end
+        ));
+    }
+    if report.tail_peak > 1e-3 {
+        failures.push(format!(
+            "the WAV's last 200 ms are not silent (peak {:.4})",
+            report.tail_peak
+        ));
+    }
+    failures
 }
 
 /// Mean and largest distance, in frames, from each note's onset to where it
@@ -331,25 +504,33 @@ fn spread(errors: &[f64]) -> Spread {
 struct Report {
     block_start: Spread,
     accurate: Spread,
+    /// The largest sample-accurate error of notes played after the missed
+    /// callback.
+    after_gap_max: f64,
+    /// The SysEx's distance from its frame, like a note's.
+    sysex_error: Option<f64>,
+    /// The largest sample in the WAV's last 200 ms.
+    tail_peak: f32,
 }
 
-/// Prints, for every note, where it lands with each scheduling compared with
-/// when it was played, and the summary table.
+/// Prints where every note, the SysEx and the loss landed, and the summary
+/// tables.
 fn timing_report(rendered: &Rendered) -> Report {
     let us_per_frame = 1e6 / f64::from(SAMPLE_RATE);
-    let origin = rendered.callbacks_us[0];
-    // Where each note belongs: the moment it was sent, as a frame of the
-    // output stream (block n's callback starts frame n * BLOCK_FRAMES).
+    let origin = rendered.callbacks_us[0].1;
+    // Where an event sent at `sent_us` belongs, as a frame of the output
+    // stream (block n starts at frame n * BLOCK_FRAMES), before latency.
     let ideal = |sent_us: u32| {
         let since = sent_us.wrapping_sub(origin as u32) as i32;
         f64::from(since) / us_per_frame
     };
+    let gap_end = (rendered.missed_block + 1) * BLOCK_FRAMES;
     let mut block_start = Vec::new();
     let mut accurate = Vec::new();
     println!(
         "\nnote onsets, in frames from where each note was played (constant latency included):"
     );
-    println!("  note   played at   block-start   sample-accurate");
+    println!("  source     note   played at   block-start   sample-accurate");
     for onset in &rendered.onsets {
         let played = ideal(onset.sent_us);
         // Block-start scheduling: applied at frame 0 of the first block whose
@@ -358,12 +539,13 @@ fn timing_report(rendered: &Rendered) -> Report {
         let block = rendered
             .callbacks_us
             .iter()
-            .position(|&t| t.wrapping_sub(origin) as i64 >= sent)
-            .unwrap_or(rendered.callbacks_us.len());
+            .find(|(_, t)| t.wrapping_sub(origin) as i64 >= sent)
+            .map_or(rendered.samples.len() / BLOCK_FRAMES, |(b, _)| *b);
         let at_block_start = (block * BLOCK_FRAMES) as f64 - played;
         let at_frame = onset.frame as f64 - played;
         println!(
-            "  {:>4}   {:>7.1} ms   {:>11.1}   {:>15.1}",
+            "  {:<9} {:>5}   {:>7.1} ms   {:>11.1}   {:>15.1}",
+            SOURCE_NAMES[onset.source],
             onset.note,
             played * us_per_frame / 1000.0,
             at_block_start,
@@ -372,30 +554,94 @@ fn timing_report(rendered: &Rendered) -> Report {
         block_start.push(at_block_start);
         accurate.push(at_frame);
     }
-    let report = Report {
-        block_start: spread(&block_start),
-        accurate: spread(&accurate),
-    };
+    let block_start = spread(&block_start);
+    let accurate_spread = spread(&accurate);
+    let after_gap_max = rendered
+        .onsets
+        .iter()
+        .zip(&accurate)
+        .filter(|(onset, _)| onset.frame >= gap_end + BLOCK_FRAMES)
+        .map(|(_, e)| (e - accurate_spread.latency).abs())
+        .fold(0.0, f64::max);
     println!(
         "\nonset error of {} notes, in samples at {SAMPLE_RATE} Hz, after removing each scheduling's constant latency:",
         rendered.onsets.len()
     );
     println!("  scheduling        latency   mean |error|   max |error|");
     for (name, s) in [
-        ("block start", &report.block_start),
-        ("sample-accurate", &report.accurate),
+        ("block start", &block_start),
+        ("sample-accurate", &accurate_spread),
     ] {
         println!(
             "  {name:<15} {:>9.1} {:>14.1} {:>13.1}",
             s.latency, s.mean, s.max
         );
     }
+
+    let stats = rendered.stats;
+    println!(
+        "\nmissed callback: block {} ({:.3} s) never came; the next callback jumped a block, \
+         the scheduler moved to the card's timeline at once ({} resync, {} spikes); \
+         notes from the second block after it: max |error| {:.1} frames",
+        rendered.missed_block,
+        (rendered.missed_block * BLOCK_FRAMES) as f64 / f64::from(SAMPLE_RATE),
+        stats.resyncs,
+        stats.spikes,
+        after_gap_max
+    );
+    let mut sysex_error = None;
+    for placed in &rendered.sysex {
+        let error = placed.frame as f64 - ideal(placed.sent_us) - accurate_spread.latency;
+        sysex_error = Some(error);
+        println!(
+            "SysEx from the {} ({} bytes, master volume): sent at {:.1} ms, played at frame {} \
+             of block {}: {:+.1} frames from where it belongs",
+            SOURCE_NAMES[placed.source],
+            placed.count,
+            ideal(placed.sent_us) * us_per_frame / 1000.0,
+            placed.frame % BLOCK_FRAMES,
+            placed.frame / BLOCK_FRAMES,
+            error
+        );
+    }
+    for loss in &rendered.losses {
+        println!(
+            "loss reported in the stream: {} messages of the {} (the last sent at {:.1} ms), \
+             played at frame {} of block {}, after everything the {} sent before them; \
+             notes of the {1} still on there, released: {}",
+            loss.count,
+            SOURCE_NAMES[loss.source],
+            ideal(loss.sent_us) * us_per_frame / 1000.0,
+            loss.frame % BLOCK_FRAMES,
+            loss.frame / BLOCK_FRAMES,
+            SOURCE_NAMES[loss.source],
+            loss.sounding_before
+        );
+    }
+    let tail = &rendered.samples[rendered
+        .samples
+        .len()
+        .saturating_sub(SAMPLE_RATE as usize / 5)..];
+    let tail_peak = tail.iter().fold(0f32, |m, s| m.max(s.abs()));
+    println!(
+        "at the end: {} notes on; the WAV's last 200 ms peak at {:.1} dBFS",
+        rendered.notes_on_at_end,
+        20.0 * f64::from(tail_peak).max(1e-10).log10()
+    );
     println!();
-    report
+    Report {
+        block_start,
+        accurate: accurate_spread,
+        after_gap_max,
+        sysex_error,
+        tail_peak,
+    }
 }
 
 #[derive(Clone, Copy)]
 struct Voice {
+    /// The stream source that started it.
+    source: usize,
     note: u8,
     /// Phase increment per sample, before pitch bend.
     step: f32,
@@ -410,6 +656,7 @@ struct Voice {
 
 impl Voice {
     const SILENT: Voice = Voice {
+        source: 0,
         note: 0,
         step: 0.0,
         phase: 0.0,
@@ -429,11 +676,13 @@ impl Voice {
 }
 
 /// A 16-voice synthesizer: two harmonics per voice, a linear attack and an
-/// exponential release, CC 7 volume, sustain pedal, ±2 semitone pitch bend.
+/// exponential release, CC 7 volume, sustain pedal, ±2 semitone pitch bend,
+/// and the Universal Real Time SysEx master volume.
 struct Synth {
     sample_rate: f32,
     voices: [Voice; VOICES],
     volume: f32,
+    master: f32,
     bend: f32,
     pedal: bool,
     attack: f32,
@@ -447,6 +696,7 @@ impl Synth {
             sample_rate,
             voices: [Voice::SILENT; VOICES],
             volume: 1.0,
+            master: 1.0,
             bend: 1.0,
             pedal: false,
             attack: 1.0 / (0.005 * sample_rate),
@@ -454,7 +704,7 @@ impl Synth {
         }
     }
 
-    fn handle(&mut self, msg: MidiMessage) {
+    fn handle(&mut self, source: usize, msg: MidiMessage) {
         match msg.kind() {
             MessageKind::NoteOn => {
                 let (Some(note), Some(velocity)) = (msg.note(), msg.velocity()) else {
@@ -472,6 +722,7 @@ impl Synth {
                     .expect("VOICES > 0");
                 let freq = 440.0 * 2f32.powf((f32::from(note) - 69.0) / 12.0);
                 *voice = Voice {
+                    source,
                     note,
                     step: freq / self.sample_rate,
                     phase: 0.0,
@@ -482,7 +733,11 @@ impl Synth {
                 };
             }
             MessageKind::NoteOff => {
-                for voice in self.voices.iter_mut().filter(|v| v.held) {
+                for voice in self
+                    .voices
+                    .iter_mut()
+                    .filter(|v| v.held && v.source == source)
+                {
                     if Some(voice.note) == msg.note() {
                         voice.held = false;
                         voice.sustained = self.pedal;
@@ -521,6 +776,33 @@ impl Synth {
         }
     }
 
+    /// The Universal Real Time "Master Volume" message; other SysEx is
+    /// ignored.
+    fn sysex(&mut self, bytes: &[u8]) {
+        if let [0xF0, 0x7F, _, 0x04, 0x01, lsb, msb, 0xF7] = *bytes {
+            self.master = f32::from(u16::from(msb) << 7 | u16::from(lsb)) / 16383.0;
+        }
+    }
+
+    /// Ends every note `source` started, held by a key or by the pedal: what
+    /// to do where that source's messages were lost (a Note Off may be among
+    /// them). A source-blind synthesizer applies
+    /// [`MidiMessage::release_all_notes`] instead.
+    fn release_source(&mut self, source: usize) {
+        for voice in self.voices.iter_mut().filter(|v| v.source == source) {
+            voice.held = false;
+            voice.sustained = false;
+        }
+    }
+
+    /// Notes `source` started that are still on (key down or pedal).
+    fn notes_on(&self, source: usize) -> usize {
+        self.voices
+            .iter()
+            .filter(|v| v.source == source && v.is_on())
+            .count()
+    }
+
     /// Renders the voices into `out`, which holds silence.
     fn render(&mut self, out: &mut [f32]) {
         for voice in self.voices.iter_mut().filter(|v| v.is_sounding()) {
@@ -537,8 +819,9 @@ impl Synth {
                 voice.phase = (voice.phase + step).fract();
             }
         }
+        let gain = self.volume * self.master;
         for sample in out.iter_mut() {
-            *sample = (*sample * self.volume).clamp(-1.0, 1.0);
+            *sample = (*sample * gain).clamp(-1.0, 1.0);
         }
     }
 }
@@ -579,10 +862,10 @@ mod live {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use bbx_midi::{BlockScheduler, MidiClock, MidiMessage, midi_event_buffer};
+    use bbx_midi::{BlockScheduler, Event, MidiClock, MidiStream, StreamSource};
     use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 
-    use super::{Options, Synth, play, sequence};
+    use super::{Options, Synth, phrase, play};
 
     pub enum Outcome {
         Played,
@@ -590,13 +873,17 @@ mod live {
     }
 
     /// Opens the MIDI port the options name (listing the ports), or says
-    /// why there is none.
+    /// why there is none. Everything the port delivers goes into `source`,
+    /// stamped on arrival: short messages and SysEx, whole or in pieces.
     fn open_port(
         wanted: Option<&str>,
-        mut on_message: impl FnMut(&[u8]) + Send + 'static,
+        mut source: StreamSource,
+        clock: MidiClock,
     ) -> Result<midir::MidiInputConnection<()>, String> {
-        let input =
+        let mut input =
             midir::MidiInput::new("bbx_midi synth").map_err(|e| format!("no MIDI system ({e})"))?;
+        // SysEx, timing clock and active sensing too: the stream takes them.
+        input.ignore(midir::Ignore::None);
         let ports = input.ports();
         if ports.is_empty() {
             return Err("no MIDI input port found".into());
@@ -623,7 +910,12 @@ mod live {
             .connect(
                 &ports[index],
                 "bbx_midi-in",
-                move |_, bytes, _| on_message(bytes),
+                move |_, bytes, _| {
+                    // Losses are reported in the stream; bytes that are not
+                    // MIDI are refused with the reason, which a MIDI callback
+                    // has nowhere to show.
+                    let _ = source.try_send_bytes_at(bytes, clock.now_us());
+                },
                 (),
             )
             .map_err(|e| format!("cannot open MIDI port {name:?}: {e}"))?;
@@ -633,22 +925,18 @@ mod live {
 
     pub fn run(options: &Options) -> Result<Outcome, Box<dyn Error>> {
         let clock = MidiClock::new();
-        // MIDI from the port, stamped on arrival in midir's thread, or the
-        // built-in phrase if there is no port.
-        let (mut port_producer, port_consumer) = midi_event_buffer(1024);
-        let port = open_port(options.port.as_deref(), move |bytes| {
-            // Whatever is not a short message (SysEx) is skipped here.
-            let message = MidiMessage::from(bytes);
-            if message.is_valid() {
-                port_producer.try_send_at(message, clock.now_us());
-            }
-        });
-        let (phrase_producer, phrase_consumer) = midi_event_buffer(1024);
-        let (mut consumer, phrase, _connection) = match port {
-            Ok(connection) => (port_consumer, None, Some(connection)),
+        // Two sources: the MIDI port, and the built-in phrase if there is no
+        // port.
+        let ([port_source, phrase_source], mut stream) = MidiStream::builder()
+            .capacity(1024)
+            .sysex_bytes(64 * 1024)
+            .build_merged();
+        let port = open_port(options.port.as_deref(), port_source, clock);
+        let (phrase_source, _connection) = match port {
+            Ok(connection) => (None, Some(connection)),
             Err(reason) => {
                 println!("MIDI input: {reason}; playing the built-in phrase instead");
-                (phrase_consumer, Some(phrase_producer), None)
+                (Some(phrase_source), None)
             }
         };
 
@@ -689,16 +977,11 @@ mod live {
         let frames_played = Arc::new(AtomicU64::new(0));
         let peak_bits = Arc::new(AtomicU32::new(0));
         let (frames_out, peak_out) = (Arc::clone(&frames_played), Arc::clone(&peak_bits));
-        let stream = device.build_output_stream(
+        let audio = device.build_output_stream(
             config,
             move |data: &mut [f32], _: &cpal::OutputCallbackInfo| {
                 // The audio callback: no waiting, no allocation.
                 let now = clock.now_us();
-                if consumer.take_dropped() > 0 {
-                    for message in MidiMessage::release_all_notes() {
-                        synth.handle(message);
-                    }
-                }
                 let frames = data.len() / channels;
                 let block_us = (frames as f64 * 1e6 / sample_rate) as u32 + 1_000;
                 if block_us > scheduler.latency_us() {
@@ -707,51 +990,55 @@ mod live {
                 scheduler.begin_block(now, frames);
                 data.fill(0.0);
                 let mut done = 0;
-                while let Some((frame, message)) = scheduler.next_event(&mut consumer) {
-                    let segment = &mut data[done * channels..frame * channels];
+                while let Some(scheduled) = scheduler.next_event(&mut stream) {
+                    let segment = &mut data[done * channels..scheduled.frame * channels];
                     render_interleaved(&mut synth, segment, channels);
-                    done = frame;
-                    synth.handle(message);
+                    done = scheduled.frame;
+                    match scheduled.event {
+                        Event::Message(message) => synth.handle(scheduled.source, message),
+                        Event::SysEx(bytes) => synth.sysex(bytes),
+                        Event::Lost { .. } => synth.release_source(scheduled.source),
+                    }
                 }
                 render_interleaved(&mut synth, &mut data[done * channels..], channels);
                 let peak = data.iter().fold(0f32, |m, s| m.max(s.abs()));
                 peak_out.fetch_max(peak.to_bits(), Ordering::Relaxed);
-                frames_out.fetch_add((data.len() / channels) as u64, Ordering::Relaxed);
+                frames_out.fetch_add(frames as u64, Ordering::Relaxed);
             },
             |err| eprintln!("audio stream error: {err}"),
             None,
         );
-        let stream = match stream {
-            Ok(stream) => stream,
+        let audio = match audio {
+            Ok(audio) => audio,
             Err(err) => {
                 return Ok(Outcome::NoAudio(format!(
                     "cannot open the output stream: {err}"
                 )));
             }
         };
-        if let Err(err) = stream.play() {
+        if let Err(err) = audio.play() {
             return Ok(Outcome::NoAudio(format!(
                 "cannot start the output stream: {err}"
             )));
         }
         println!("audio output: {rate} Hz, {channels} channels");
 
-        match phrase {
+        match phrase_source {
             None => {
                 println!("playing; press Enter to stop");
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line)?;
             }
-            Some(producer) => {
-                let phrase = sequence()?;
+            Some(source) => {
+                let phrase = phrase()?;
                 let length = phrase.last().map_or(Duration::ZERO, |(at, _)| *at) + super::TAIL;
                 let start = Instant::now() + Duration::from_millis(20);
-                let sent = play(&phrase, producer, clock, start);
-                println!("played {} messages ({} dropped)", sent.sent, sent.dropped);
+                let sent = play(&phrase, source, clock, start);
+                println!("played {} messages ({} lost)", sent.sent, sent.lost);
                 thread::sleep((start + length).saturating_duration_since(Instant::now()));
             }
         }
-        drop(stream);
+        drop(audio);
         let frames = frames_played.load(Ordering::Relaxed);
         let peak = f32::from_bits(peak_bits.load(Ordering::Relaxed));
         println!(
