@@ -748,6 +748,28 @@ impl<T> Consumer<T> {
         Some(unsafe { (*self.slots.as_ptr().add(self.head_slot)).with(|p| (*p).assume_init_ref()) })
     }
 
+    /// The item `n` places after the oldest (`peek_nth(0)` is
+    /// [`peek`](Self::peek)), left in the buffer, or `None` if fewer than
+    /// `n + 1` items are ready. For a layer that keeps one record in
+    /// several consecutive items, pushed together. Wait-free.
+    #[inline]
+    pub(crate) fn peek_nth(&self, n: usize) -> Option<&T> {
+        if self.cached_len() <= n && self.refresh_len() <= n {
+            return None;
+        }
+        // `n < len <= capacity`; `head_slot + n`, wrapped once.
+        let to_end = self.capacity - self.head_slot;
+        let at = if n < to_end {
+            self.head_slot + n
+        } else {
+            n - to_end
+        };
+        // SAFETY: `n` items past the oldest are ready, so slot `at`
+        // (< capacity) is initialised and stays so while the borrow of
+        // `self` lives, as in `peek`.
+        Some(unsafe { (*self.slots.as_ptr().add(at)).with(|p| (*p).assume_init_ref()) })
+    }
+
     /// Moves as many of the oldest items into the front of `out` as are
     /// ready and fit, in order, and returns how many it moved.
     ///
@@ -1089,6 +1111,31 @@ mod tests {
         assert!(producer.stage(&[3]));
         producer.commit_staged();
         assert_eq!((consumer.try_pop(), consumer.try_pop()), (Some(2), Some(3)));
+    }
+
+    #[test]
+    fn peek_nth_sees_the_items_behind_the_oldest_across_the_wrap() {
+        let (mut producer, mut consumer) = near_wrap::<u8>(3, 1);
+        producer.try_push(0).unwrap();
+        consumer.try_pop();
+        producer.try_push(0).unwrap();
+        consumer.try_pop();
+        // The positions now start at slot 2: items 1, 2, 3 sit in slots 2, 0, 1.
+        assert_eq!(producer.push_slice(&[1, 2, 3]), 3);
+        assert_eq!(
+            (
+                consumer.peek_nth(0),
+                consumer.peek_nth(1),
+                consumer.peek_nth(2)
+            ),
+            (Some(&1), Some(&2), Some(&3))
+        );
+        assert_eq!(consumer.peek_nth(3), None);
+        consumer.try_pop();
+        assert_eq!(
+            (consumer.peek_nth(1), consumer.peek_nth(2)),
+            (Some(&3), None)
+        );
     }
 
     #[test]

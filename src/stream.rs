@@ -62,8 +62,9 @@
 //! before its entry, so the entry ring's happens-before edge covers them;
 //! a loss with nothing sent after it is read from the ring's drop report
 //! ([`Consumer::dropped_at_end`](crate::spsc::Consumer::dropped_at_end)).
-//! The entry ring has one slot more than the capacity, so that a loss
-//! report can always be written before the next message.
+//! The entry ring has two slots more than the capacity, so that a loss
+//! report (one entry, two for a count beyond 2²⁴ − 1) can always be written
+//! before the next message.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -84,8 +85,18 @@ pub const MAX_SYSEX_BYTES: usize = 0xFF_FFFF;
 const TAG_SYSEX: u8 = 0x80;
 /// An entry tag: the entry's 24-bit count of messages were lost here.
 const TAG_LOST: u8 = 0x81;
-/// The most messages one loss entry counts; more take several entries.
-const MAX_LOST_PER_ENTRY: usize = 0xFF_FFFF;
+/// An entry tag: messages were lost here, more than 24 bits count; the
+/// entry holds the low 24 bits, and a [`TAG_MORE`] entry written with it
+/// (in the same commit) the next 56 in its number and time.
+const TAG_LOST_WIDE: u8 = 0x82;
+/// An entry tag: the continuation of the entry before it.
+const TAG_MORE: u8 = 0x83;
+/// The most messages a one-entry loss report counts.
+const MAX_LOST_NARROW: usize = 0xFF_FFFF;
+/// Entries kept free for a loss report and, before a message is written,
+/// the most a loss report takes: a message can always follow the report in
+/// a ring that has been emptied.
+const RESERVE: usize = 2;
 
 /// One slot of a source's entry ring.
 #[derive(Clone, Copy, Debug, Default)]
@@ -120,6 +131,31 @@ impl Entry {
     #[inline]
     fn tag(&self) -> u8 {
         self.data[3]
+    }
+
+    /// The loss report for `n` messages lost, the last at `time`: one
+    /// entry, or two for a count beyond 24 bits.
+    fn losses(n: usize, time: u32) -> ([Entry; 2], usize) {
+        if n <= MAX_LOST_NARROW {
+            return ([Self::tagged(TAG_LOST, n, time), Self::default()], 1);
+        }
+        let n = n as u64;
+        let [a, b, _, _] = ((n >> 56) as u32).to_le_bytes();
+        let more = Self {
+            data: [a, b, 0, TAG_MORE],
+            time: (n >> 24) as u32,
+        };
+        let low = (n & 0xFF_FFFF) as usize;
+        ([Self::tagged(TAG_LOST_WIDE, low, time), more], 2)
+    }
+
+    /// The count of a two-entry loss report: this entry's 24 bits and the
+    /// next 56 from its continuation.
+    #[inline]
+    fn wide_count(&self, more: &Entry) -> usize {
+        let high = u64::from(u16::from_le_bytes([more.data[0], more.data[1]]));
+        let count = (high << 56) | (u64::from(more.time) << 24) | self.number() as u64;
+        usize::try_from(count).unwrap_or(usize::MAX)
     }
 
     /// The 24-bit number of a tagged entry.
@@ -287,7 +323,7 @@ impl StreamBuilder {
             sysex_bytes <= MAX_SYSEX_BYTES,
             "MidiStream: sysex_bytes {sysex_bytes} exceeds the maximum, {MAX_SYSEX_BYTES}"
         );
-        let Some(slots) = capacity.checked_add(1) else {
+        let Some(slots) = capacity.checked_add(RESERVE) else {
             panic!("MidiStream: capacity {capacity} is too large")
         };
         let mut producers = Vec::with_capacity(n);
@@ -360,30 +396,25 @@ pub struct StreamSource {
 }
 
 impl StreamSource {
-    /// Loss entries the pending losses need.
-    #[inline]
-    fn loss_entries(&self) -> usize {
-        self.pending.div_ceil(MAX_LOST_PER_ENTRY)
-    }
-
-    /// Whether `n` entries can be written now, after the loss entries
-    /// owed, leaving a slot for a loss entry if none is owed.
+    /// Whether `n` entries can be written now: after them, the
+    /// [`RESERVE`] stays free, unless the loss report owed, which it is
+    /// kept for, is written first.
     #[inline]
     fn has_room(&self, n: usize) -> bool {
-        self.entries.has_slots(n + self.loss_entries().max(1))
+        self.entries.has_slots(n + RESERVE)
     }
 
-    /// Writes `entry`, after the loss entries owed. The caller has checked
-    /// [`has_room`](Self::has_room) for it.
+    /// Writes `entry`, after the loss report owed. The caller has checked
+    /// [`has_room`](Self::has_room) for it and every entry it writes next
+    /// in the same call.
     #[inline]
     fn emit(&mut self, entry: Entry) {
-        while self.pending > 0 {
-            let n = self.pending.min(MAX_LOST_PER_ENTRY);
-            let written = self
-                .entries
-                .try_push(Entry::tagged(TAG_LOST, n, self.pending_time));
-            debug_assert!(written.is_ok());
-            self.pending -= n;
+        if self.pending > 0 {
+            let (report, len) = Entry::losses(self.pending, self.pending_time);
+            // One commit: the consumer never sees half a report.
+            let written = self.entries.push_slice(&report[..len]);
+            debug_assert_eq!(written, len);
+            self.pending = 0;
         }
         let written = self.entries.try_push(entry);
         debug_assert!(written.is_ok());
@@ -763,9 +794,7 @@ impl StreamSource {
     /// ```
     #[inline]
     pub fn slots(&self) -> usize {
-        self.entries
-            .slots()
-            .saturating_sub(self.loss_entries().max(1))
+        self.entries.slots().saturating_sub(RESERVE)
     }
 
     /// Free SysEx bytes right now, after the SysEx under way.
@@ -894,15 +923,31 @@ impl SourceRx {
                     time: report.mark,
                 });
             };
-            if entry.tag() == TAG_LOST {
-                let covered = self.committed.wrapping_add(entry.number());
+            if let Some((count, len)) = self.loss_report(&entry) {
+                let covered = self.committed.wrapping_add(count);
                 if covered.wrapping_sub(self.reported) as isize <= 0 {
                     self.committed = covered;
-                    self.entries.try_pop();
+                    self.entries.skip(len);
                     continue;
                 }
             }
             return Some(Head::Entry(entry));
+        }
+    }
+
+    /// If `entry`, the oldest, is a loss report: its count and how many
+    /// entries it takes. The continuation of a wide one was committed with
+    /// it.
+    #[inline]
+    fn loss_report(&self, entry: &Entry) -> Option<(usize, usize)> {
+        match entry.tag() {
+            TAG_LOST => Some((entry.number(), 1)),
+            TAG_LOST_WIDE => {
+                let more = self.entries.peek_nth(1);
+                debug_assert!(more.is_some_and(|m| m.tag() == TAG_MORE));
+                Some((more.map_or(0, |more| entry.wide_count(more)), 2))
+            }
+            _ => None,
         }
     }
 
@@ -916,14 +961,15 @@ impl SourceRx {
             }
             Head::Entry(entry) => entry,
         };
+        if let Some((count, len)) = self.loss_report(&entry) {
+            self.entries.skip(len);
+            self.committed = self.committed.wrapping_add(count);
+            let count = self.committed.wrapping_sub(self.reported);
+            self.reported = self.committed;
+            return Event::Lost { count };
+        }
         self.entries.try_pop();
         match entry.tag() {
-            TAG_LOST => {
-                self.committed = self.committed.wrapping_add(entry.number());
-                let count = self.committed.wrapping_sub(self.reported);
-                self.reported = self.committed;
-                Event::Lost { count }
-            }
             TAG_SYSEX => {
                 let len = entry.number();
                 let out = &mut scratch[..len];

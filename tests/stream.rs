@@ -728,3 +728,48 @@ fn errors_say_what_went_wrong() {
     );
     assert!(std::error::Error::source(&invalid).is_some());
 }
+
+#[test]
+fn more_losses_than_24_bits_count_are_reported_exactly() {
+    let (mut source, mut stream) = one(1, 0);
+    let huge = (1 << 24) + 5;
+    source.add_dropped_at(huge, 10);
+    assert_eq!(take_all(&mut stream), [(10, 0, Got::Lost(huge))]);
+    source.add_dropped_at(huge, 20);
+    // Written with the next message as a two-entry report: never seen in
+    // half, and not reported twice.
+    assert!(source.try_send_at(note(1), 30));
+    assert!(!source.try_send_at(note(2), 40));
+    assert_eq!(
+        take_all(&mut stream),
+        [
+            (20, 0, Got::Lost(huge)),
+            (30, 0, Got::Msg(note(1))),
+            (40, 0, Got::Lost(1))
+        ]
+    );
+    assert_eq!(stream.lost(), 2 * huge + 1);
+}
+
+#[test]
+fn a_source_of_capacity_1_is_never_stuck_behind_a_wide_loss_report() {
+    let (mut source, mut stream) = one(1, 64);
+    source.try_send_bytes_at(&[0xF0, 1], 0).unwrap();
+    // As many losses as one entry counts; then a message that cuts off the
+    // SysEx, one loss more: the report needs two entries, and fits.
+    source.add_dropped_at(0xFF_FFFF, 5);
+    assert!(source.try_push_at(note(1), 10).is_ok());
+    assert_eq!(
+        take_all(&mut stream),
+        [(10, 0, Got::Lost(0x100_0000)), (10, 0, Got::Msg(note(1)))]
+    );
+    for round in 0..10u8 {
+        source.add_dropped_at(1 << 30, 20);
+        assert!(source.try_send_at(note(round), 30), "round {round}");
+        assert!(source.is_full());
+        assert_eq!(
+            events(&mut stream),
+            [Got::Lost(1 << 30), Got::Msg(note(round))]
+        );
+    }
+}
