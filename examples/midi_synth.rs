@@ -62,6 +62,11 @@ const BURST: u8 = 120;
 const PHRASE: usize = 0;
 const KEYBOARD: usize = 1;
 const SOURCE_NAMES: [&str; 2] = ["phrase", "keyboard"];
+/// How much further from its frame than the notes were, in frames, an event
+/// may land before the run fails: the scheduling noise of real threads on a
+/// loaded machine, far below the block (256 frames) that a missed callback
+/// left uncorrected, or block-start scheduling, would cost.
+const NOISE_FRAMES: f64 = 4.0;
 /// The Universal Real Time SysEx "Master Volume" (device ID 0x7F: all),
 /// 14-bit volume LSB first: 0x3000 of 0x3FFF, about 75 %.
 const MASTER_VOLUME: [u8; 8] = [0xF0, 0x7F, 0x7F, 0x04, 0x01, 0x00, 0x60, 0xF7];
@@ -448,10 +453,13 @@ fn check(rendered: &Rendered, sent: &[SourceReport; 2], report: &Report) -> Vec<
     if report.accurate.max >= report.block_start.max {
         failures.push("sample-accurate scheduling did no better than block-start".into());
     }
-    if report.after_gap_max > 2.0 {
+    // Real threads on a shared machine add a frame or two of scheduling
+    // noise (tests/timing.rs asserts the exact bound under ideal clocks);
+    // a missed callback that is not caught puts notes a block off.
+    if report.after_gap_max > report.before_gap_max + NOISE_FRAMES {
         failures.push(format!(
-            "after the missed callback a note landed {:.1} frames off",
-            report.after_gap_max
+            "after the missed callback a note landed {:.1} frames off, against {:.1} before it",
+            report.after_gap_max, report.before_gap_max
         ));
     }
     if rendered.stats.resyncs != 1 {
@@ -460,7 +468,10 @@ fn check(rendered: &Rendered, sent: &[SourceReport; 2], report: &Report) -> Vec<
             rendered.stats.resyncs
         ));
     }
-    if report.sysex_error.is_none_or(|e| e.abs() > 2.0) {
+    if report
+        .sysex_error
+        .is_none_or(|e| e.abs() > report.accurate.max + NOISE_FRAMES)
+    {
         failures.push(format!(
             "the SysEx was not played at its frame ({:?})",
             report.sysex_error
@@ -504,8 +515,9 @@ fn spread(errors: &[f64]) -> Spread {
 struct Report {
     block_start: Spread,
     accurate: Spread,
-    /// The largest sample-accurate error of notes played after the missed
-    /// callback.
+    /// The largest sample-accurate error of notes played before the missed
+    /// callback, and of those from the second block after it.
+    before_gap_max: f64,
     after_gap_max: f64,
     /// The SysEx's distance from its frame, like a note's.
     sysex_error: Option<f64>,
@@ -556,13 +568,17 @@ fn timing_report(rendered: &Rendered) -> Report {
     }
     let block_start = spread(&block_start);
     let accurate_spread = spread(&accurate);
-    let after_gap_max = rendered
-        .onsets
-        .iter()
-        .zip(&accurate)
-        .filter(|(onset, _)| onset.frame >= gap_end + BLOCK_FRAMES)
-        .map(|(_, e)| (e - accurate_spread.latency).abs())
-        .fold(0.0, f64::max);
+    let worst = |keep: &dyn Fn(&Onset) -> bool| {
+        rendered
+            .onsets
+            .iter()
+            .zip(&accurate)
+            .filter(|(onset, _)| keep(onset))
+            .map(|(_, e)| (e - accurate_spread.latency).abs())
+            .fold(0.0, f64::max)
+    };
+    let before_gap_max = worst(&|onset| onset.frame < gap_end - BLOCK_FRAMES);
+    let after_gap_max = worst(&|onset| onset.frame >= gap_end + BLOCK_FRAMES);
     println!(
         "\nonset error of {} notes, in samples at {SAMPLE_RATE} Hz, after removing each scheduling's constant latency:",
         rendered.onsets.len()
@@ -582,11 +598,12 @@ fn timing_report(rendered: &Rendered) -> Report {
     println!(
         "\nmissed callback: block {} ({:.3} s) never came; the next callback jumped a block, \
          the scheduler moved to the card's timeline at once ({} resync, {} spikes); \
-         notes from the second block after it: max |error| {:.1} frames",
+         max |error| of the notes before it {:.1} frames, from the second block after it {:.1}",
         rendered.missed_block,
         (rendered.missed_block * BLOCK_FRAMES) as f64 / f64::from(SAMPLE_RATE),
         stats.resyncs,
         stats.spikes,
+        before_gap_max,
         after_gap_max
     );
     let mut sysex_error = None;
@@ -632,6 +649,7 @@ fn timing_report(rendered: &Rendered) -> Report {
     Report {
         block_start,
         accurate: accurate_spread,
+        before_gap_max,
         after_gap_max,
         sysex_error,
         tail_peak,
