@@ -56,6 +56,8 @@
 //!   block: sample-accurate MIDI, lock-free.
 //! * [`stream`]: a parser for raw MIDI byte streams (running status,
 //!   real-time bytes anywhere, SysEx in chunks), allocation-free.
+//! * [`ump`]: MIDI 2.0 Universal MIDI Packets, typed views, and the
+//!   specification's MIDI 1.0 ⇄ 2.0 translation, allocation-free.
 //!
 //! # Features
 //!
@@ -81,6 +83,7 @@ pub mod stream;
 mod sync;
 pub mod sysex;
 pub mod timing;
+pub mod ump;
 
 pub use buffer::{
     BufferItem, MidiBufferConsumer, MidiBufferProducer, midi_buffer, midi_event_buffer,
