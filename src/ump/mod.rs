@@ -16,6 +16,32 @@
 //!   [`MixedDataSetHeader`] and [`MixedDataSetPayload`] (5), [`Utility`]
 //!   (0), [`FlexData`] (0xD), [`StreamMessage`] (0xF); [`Ump::message`]
 //!   classifies a packet into an [`UmpMessage`].
+//! * Translation, allocation-free state machines for the MIDI or audio
+//!   thread (no allocation, no panic, no `unsafe`):
+//!   [`Midi1ToUmp`] and [`UmpToMidi1`] between MIDI 1.0 bytes and the MIDI
+//!   1.0 protocol in UMP (lossless; SysEx in SysEx7 packets),
+//!   [`Midi1ToMidi2`] and [`Midi2ToMidi1`] between the MIDI 1.0 and MIDI
+//!   2.0 protocols by the specification's default translation, with
+//!   [`scale_up`] and [`scale_down`] for the values.
+//!
+//! ```
+//! use bbx_midi::ump::{Midi1ToMidi2, Midi1ToUmp, Midi2Kind, UmpMessage};
+//!
+//! // A MIDI 1.0 keyboard's bytes, as a serial port delivers them...
+//! let mut to_ump = Midi1ToUmp::new(0)?;
+//! let mut to_midi2 = Midi1ToMidi2::new();
+//! let mut notes = Vec::new();
+//! to_ump.parse(&[0x90, 60, 127], |packet| {
+//!     // ...become MIDI 1.0 in UMP, then the MIDI 2.0 protocol.
+//!     to_midi2.push(packet, |packet| {
+//!         if let UmpMessage::Midi2ChannelVoice(m) = packet.message() {
+//!             notes.push((m.kind(), m.note(), m.velocity()));
+//!         }
+//!     });
+//! });
+//! assert_eq!(notes, [(Midi2Kind::NoteOn, Some(60), Some(0xFFFF))]);
+//! # Ok::<(), bbx_midi::ump::UmpError>(())
+//! ```
 
 /// Returns early from a `const fn` with [`UmpError::ValueOutOfRange`] if
 /// `$value` is above `$max`.
@@ -31,19 +57,22 @@ macro_rules! check_max {
     };
 }
 
+mod bytes;
 mod channel_voice2;
 mod error;
 mod flex;
-
 mod message;
 mod packet;
+mod protocol;
 mod views;
 
+pub use bytes::{Midi1Event, Midi1ToUmp, SysEx7Packets, UmpToMidi1, UmpToMidi1Stats, to_ump};
 pub use channel_voice2::{Midi2ChannelVoice, Midi2Kind};
 pub use error::UmpError;
 pub use flex::{EndpointInfo, FlexAddress, FlexData, FunctionBlockInfo, StreamMessage};
 pub use message::UmpMessage;
 pub use packet::{PacketBytes, Ump, UmpReader, packet_len};
+pub use protocol::{Midi1ToMidi2, Midi2ToMidi1, TranslationStats};
 pub use views::{
     Midi1ChannelVoice, MixedDataSetHeader, MixedDataSetPayload, SysEx7, SysEx8, SysExStatus,
     SystemMessage, Utility, UtilityKind,
@@ -166,4 +195,30 @@ pub const fn scale_down(value: u32, src_bits: u32, dst_bits: u32) -> Option<u32>
         return None;
     }
     Some(value >> (src_bits - dst_bits))
+}
+
+/// The exact-width scalings the translators use: the arguments are in
+/// range by construction.
+#[inline]
+pub(crate) const fn up_7_to_16(value: u8) -> u16 {
+    match scale_up(value as u32, 7, 16) {
+        Some(v) => v as u16,
+        None => 0,
+    }
+}
+
+#[inline]
+pub(crate) const fn up_7_to_32(value: u8) -> u32 {
+    match scale_up(value as u32, 7, 32) {
+        Some(v) => v,
+        None => 0,
+    }
+}
+
+#[inline]
+pub(crate) const fn up_14_to_32(value: u16) -> u32 {
+    match scale_up(value as u32, 14, 32) {
+        Some(v) => v,
+        None => 0,
+    }
 }
