@@ -61,6 +61,8 @@ mod bytes;
 mod channel_voice2;
 mod error;
 mod flex;
+#[cfg(feature = "midi2")]
+mod interop;
 mod message;
 mod packet;
 mod protocol;
