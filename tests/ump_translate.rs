@@ -666,9 +666,35 @@ fn what_has_no_midi1_form_is_dropped_and_counted() {
             note_attributes: 1,
             relative_controllers: 1,
             data_entry_without_parameter: 0,
+            parameter_controllers: 0,
             invalid: 1,
         }
     );
+}
+
+#[test]
+fn midi2_control_changes_that_would_select_banks_or_parameters_are_dropped() {
+    let mut down = Midi2ToMidi1::new();
+    let mut out = Vec::new();
+    for index in [0u8, 6, 32, 38, 96, 97, 98, 99, 100, 101] {
+        down.push(
+            Midi2ChannelVoice::control_change(0, 0, index, 0)
+                .unwrap()
+                .packet(),
+            |p| out.push(p),
+        );
+    }
+    assert!(out.is_empty());
+    assert_eq!(down.stats().parameter_controllers, 10);
+    for index in [1u8, 5, 7, 31, 33, 37, 39, 95, 102, 127] {
+        down.push(
+            Midi2ChannelVoice::control_change(0, 0, index, 0)
+                .unwrap()
+                .packet(),
+            |p| out.push(p),
+        );
+    }
+    assert_eq!(out.len(), 10);
 }
 
 #[test]

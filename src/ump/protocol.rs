@@ -35,6 +35,14 @@ pub struct TranslationStats {
     /// selected (or the null RPN 127/127), or a Data Entry LSB with no MSB
     /// for the selected parameter.
     pub data_entry_without_parameter: u64,
+    /// MIDI 2.0 Control Change messages with index 0, 32 (Bank Select),
+    /// 6, 38 (Data Entry), 96, 97 (Data Increment, Decrement) or 98–101
+    /// (parameter numbers). The MIDI 2.0 protocol carries banks in Program
+    /// Change and parameters in the registered and assignable controllers;
+    /// sent to MIDI 1.0 as they are, these would change the bank or
+    /// parameter the MIDI 1.0 side has selected, so they are dropped (as
+    /// JUCE's default translation drops 0, 6, 32, 38 and 98–101).
+    pub parameter_controllers: u64,
     /// Packets of the translated message type that its view refuses
     /// (reserved opcodes, reserved bits set, invalid data bytes).
     pub invalid: u64,
@@ -430,6 +438,7 @@ fn send_value(
 /// | Registered (Assignable) Controller | CC 101 (99), CC 100 (98), CC 6, CC 38: the value 32 → 14 bits |
 /// | Relative controller of ± one 14-bit step (`1 << 18`) | CC 101/100 (99/98), then CC 96 or 97 with data 0 |
 /// | other relative changes, per-note controllers, per-note pitch bend, per-note management | dropped, counted in [`TranslationStats`] |
+/// | Control Change 0, 6, 32, 38, 96–101 (their jobs are done by the messages above) | dropped, counted |
 /// | note attributes | dropped (the note is translated), counted |
 ///
 /// ```
@@ -459,6 +468,7 @@ impl Midi2ToMidi1 {
                 note_attributes: 0,
                 relative_controllers: 0,
                 data_entry_without_parameter: 0,
+                parameter_controllers: 0,
                 invalid: 0,
             },
         }
@@ -534,7 +544,10 @@ impl Midi2ToMidi1 {
                 }
             }
             Midi2Kind::PolyPressure => emit(0xA0, note, seven),
-            Midi2Kind::ControlChange => emit(0xB0, m.index().unwrap_or(0), seven),
+            Midi2Kind::ControlChange => match m.index().unwrap_or(0) {
+                0 | 6 | 32 | 38 | 96..=101 => count(&mut self.stats.parameter_controllers),
+                index => emit(0xB0, index, seven),
+            },
             Midi2Kind::ChannelPressure => emit(0xD0, seven, 0),
             Midi2Kind::PitchBend => {
                 let fourteen = value >> 18;
