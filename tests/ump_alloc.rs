@@ -127,3 +127,20 @@ fn parsing_and_classifying_words_never_allocates() {
     assert_eq!(calls, 0);
     assert_eq!(count, 5 + 1 + 2);
 }
+
+#[test]
+fn the_translators_are_as_small_as_their_docs_say() {
+    assert_eq!(size_of::<Ump>(), 16);
+    assert!(size_of::<Midi1ToUmp>() <= 96, "{}", size_of::<Midi1ToUmp>());
+    assert!(
+        size_of::<Midi1ToMidi2>() <= 3500,
+        "{}",
+        size_of::<Midi1ToMidi2>()
+    );
+    assert!(
+        size_of::<Midi2ToMidi1>() <= 64,
+        "{}",
+        size_of::<Midi2ToMidi1>()
+    );
+    assert!(size_of::<UmpToMidi1<256>>() <= 256 + 64);
+}

@@ -156,6 +156,8 @@ const fn sysex7_status(first: bool, last: bool) -> SysExStatus {
 #[derive(Clone, Copy, Debug)]
 struct HeldChunk {
     bytes: [u8; 6],
+    /// 6: the parser hands out only full chunks before the last.
+    len: usize,
     first: bool,
 }
 
@@ -171,7 +173,7 @@ struct HeldChunk {
 /// short by a status byte, or by [`finish`](Self::finish), is ended with an
 /// end packet and counted as unterminated.
 ///
-/// About 80 bytes, never allocates, never panics.
+/// Under 100 bytes, never allocates, never panics.
 ///
 /// ```
 /// use bbx_midi::ump::{Midi1ToUmp, Ump};
@@ -274,12 +276,18 @@ fn emit(
             let first = match held.take() {
                 // The held chunk was not the last: more bytes came.
                 Some(previous) if chunk.end().is_none() || !data.is_empty() => {
-                    send(&previous.bytes, sysex7_status(previous.first, false));
+                    send(
+                        &previous.bytes[..previous.len],
+                        sysex7_status(previous.first, false),
+                    );
                     false
                 }
                 // The message ended right after the held chunk.
                 Some(previous) => {
-                    send(&previous.bytes, sysex7_status(previous.first, true));
+                    send(
+                        &previous.bytes[..previous.len],
+                        sysex7_status(previous.first, true),
+                    );
                     return;
                 }
                 None => chunk.is_start(),
@@ -289,9 +297,10 @@ fn emit(
                     send(data, sysex7_status(first, true))
                 }
                 None => {
+                    let len = data.len().min(6);
                     let mut bytes = [0u8; 6];
-                    bytes.copy_from_slice(&data[..6.min(data.len())]);
-                    *held = Some(HeldChunk { bytes, first });
+                    bytes[..len].copy_from_slice(&data[..len]);
+                    *held = Some(HeldChunk { bytes, len, first });
                 }
             }
         }
@@ -354,7 +363,8 @@ pub struct UmpToMidi1Stats {
 /// joined in an inline buffer of `N` bytes into `0xF0 … 0xF7`, given once
 /// the end packet arrives; a message longer than `N` bytes is dropped and
 /// counted. Everything else is dropped and counted in
-/// [`stats`](Self::stats). Never allocates, never panics.
+/// [`stats`](Self::stats). The translator is `N` bytes and some 60 more;
+/// it never allocates, never panics.
 ///
 /// ```
 /// use bbx_midi::ump::{Midi1Event, SysEx7Packets, UmpToMidi1};
