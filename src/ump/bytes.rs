@@ -1,11 +1,12 @@
 //! MIDI 1.0 wire bytes to and from the MIDI 1.0 protocol in UMP format:
 //! message types 1 (system), 2 (channel voice) and 3 (SysEx7).
 //!
-//! The translation is lossless (M2-104-UM v1.1, translation appendix,
-//! "MIDI 1.0 Byte Stream to UMP" and back): each short message becomes one
-//! packet with its bytes unchanged, and a System Exclusive message is cut
-//! into SysEx7 packets of 6 data bytes, marked complete, start, continue
-//! and end, which join back into the same `0xF0 … 0xF7`.
+//! The translation is lossless: each short message becomes one packet with
+//! its bytes unchanged (M2-104-UM v1.1, "MIDI 1.0 Channel Voice Messages",
+//! "System Common and System Real Time Messages"), and a System Exclusive
+//! message is cut into SysEx7 packets of up to 6 data bytes, marked
+//! complete, start, continue and end ("System Exclusive (7-Bit)
+//! Messages"), which join back into the same `0xF0 … 0xF7`.
 
 use super::check_group;
 use super::error::UmpError;

@@ -126,9 +126,10 @@ const fn reserved(word: u32, index: usize, mask: u32) -> Result<(), UmpError> {
 }
 
 /// Scales `value`, of `src_bits` bits, up to `dst_bits` bits by the
-/// specification's min-center-max algorithm (M2-104-UM v1.1, translation
-/// appendix, "Scaling Up": a simple bit shift up to the center value, a
-/// repeat of the bits below the top one above it).
+/// min-center-max algorithm of the default translation (M2-104-UM v1.1,
+/// Appendix D; also "MIDI 2.0 Bit Scaling and Resolution", M2-115-U): a
+/// plain shift up to the center value, and above it the bits below the top
+/// one repeated into the empty low bits.
 ///
 /// The minimum stays the minimum, the center the center and the maximum
 /// the maximum: 7-bit 0, 64 and 127 become `0x0000`, `0x8000` and `0xFFFF`

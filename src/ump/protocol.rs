@@ -1,10 +1,11 @@
 //! The default translation between the MIDI 1.0 protocol in UMP (message
 //! type 2) and the MIDI 2.0 protocol (message type 4), both ways.
 //!
-//! The rules are the specification's (M2-104-UM v1.1, the translation
-//! appendix, "MIDI 1.0 Protocol to MIDI 2.0 Protocol" and "MIDI 2.0
-//! Protocol to MIDI 1.0 Protocol") where it gives one; where it gives none
-//! the choice made here is written down as such, next to the code.
+//! The rules are the specification's default translation (M2-104-UM v1.1,
+//! Appendix D: D.3 for MIDI 1.0 to 2.0, D.2 for 2.0 to 1.0) where it gives
+//! one. Where it gives none, or where this crate had no copy of its text to
+//! check a detail against, the rule is marked *bbx_midi* in the tables
+//! below and explained next to the code.
 
 use super::channel_voice2::{Midi2ChannelVoice, Midi2Kind};
 use super::packet::Ump;
@@ -103,16 +104,20 @@ struct ChannelState {
 /// state for each of the 16 channels of each of the 16 groups (under
 /// 3.5 KB, inline), never allocates, never panics.
 ///
-/// | MIDI 1.0 | MIDI 2.0 |
-/// |---|---|
-/// | Note On, Note Off | the same, velocity 7 → 16 bits ([`scale_up`](super::scale_up)), no attribute |
-/// | Note On with velocity 0 | Note Off, velocity 0 |
-/// | Poly Pressure, Channel Pressure, Control Change | the same, value 7 → 32 bits |
-/// | Pitch Bend | the same, 14 → 32 bits |
-/// | CC 0, CC 32 (Bank Select) then Program Change | Program Change with the bank (Bank Valid set) |
-/// | Program Change with no Bank Select before it | Program Change, Bank Valid clear |
-/// | CC 101/100 (RPN) or 99/98 (NRPN), CC 6, CC 38 | Registered or Assignable Controller, 14 → 32 bits |
-/// | CC 101/100 or 99/98, CC 96 or 97 | Relative Registered or Assignable Controller, ± one 14-bit step |
+/// | MIDI 1.0 | MIDI 2.0 | rule |
+/// |---|---|---|
+/// | Note On, Note Off | the same, velocity 7 → 16 bits ([`scale_up`](super::scale_up)), no attribute | specification |
+/// | Note On with velocity 0 | Note Off | specification |
+/// | … its velocity | 0 (the scaled 0) | *bbx_midi* |
+/// | Poly Pressure, Channel Pressure, Control Change | the same, value 7 → 32 bits | specification |
+/// | Pitch Bend | the same, 14 → 32 bits | specification |
+/// | CC 0, CC 32 (Bank Select) then Program Change | Program Change with the bank (Bank Valid set) | specification |
+/// | … a half not received | sent as 0; the bank is used once, then forgotten | *bbx_midi* |
+/// | Program Change with no Bank Select before it | Program Change, Bank Valid clear | specification |
+/// | CC 101/100 (RPN) or 99/98 (NRPN), CC 6, CC 38 | Registered or Assignable Controller, 14 → 32 bits | specification |
+/// | RPN 127/127 (null), then Data Entry | nothing (counted) | MIDI 1.0: the null RPN deselects |
+/// | CC 101/100 or 99/98, CC 96 or 97 | Relative Registered or Assignable Controller, ± one 14-bit step | *bbx_midi*: the specification gives no rule |
+/// | CC 121 (Reset All Controllers) | CC 121; the (N)RPN is deselected | MIDI 1.0 RP-015 |
 ///
 /// When a (N)RPN value is sent follows the specification: a Data Entry
 /// MSB (CC 6) waits for its LSB; the Registered or Assignable Controller is
@@ -427,19 +432,20 @@ fn send_value(
 /// other message types pass through unchanged. Stateless apart from its
 /// counters; never allocates, never panics.
 ///
-/// | MIDI 2.0 | MIDI 1.0 |
-/// |---|---|
-/// | Note On, Note Off | the same, velocity 16 → 7 bits by shifting ([`scale_down`](super::scale_down)) |
-/// | Note On whose velocity becomes 0 | Note On with velocity 1 (the specification's rule: a MIDI 1.0 velocity of 0 would mean Note Off) |
-/// | Poly Pressure, Channel Pressure, Control Change | the same, 32 → 7 bits |
-/// | Pitch Bend | the same, 32 → 14 bits |
-/// | Program Change with Bank Valid | CC 0 (bank MSB), CC 32 (bank LSB), Program Change |
-/// | Program Change without | Program Change |
-/// | Registered (Assignable) Controller | CC 101 (99), CC 100 (98), CC 6, CC 38: the value 32 → 14 bits |
-/// | Relative controller of ± one 14-bit step (`1 << 18`) | CC 101/100 (99/98), then CC 96 or 97 with data 0 |
-/// | other relative changes, per-note controllers, per-note pitch bend, per-note management | dropped, counted in [`TranslationStats`] |
-/// | Control Change 0, 6, 32, 38, 96–101 (their jobs are done by the messages above) | dropped, counted |
-/// | note attributes | dropped (the note is translated), counted |
+/// | MIDI 2.0 | MIDI 1.0 | rule |
+/// |---|---|---|
+/// | Note On, Note Off | the same, velocity 16 → 7 bits by shifting ([`scale_down`](super::scale_down)) | specification |
+/// | Note On whose velocity becomes 0 | Note On with velocity 1 (a MIDI 1.0 velocity of 0 would mean Note Off) | specification |
+/// | Poly Pressure, Channel Pressure, Control Change | the same, 32 → 7 bits | specification |
+/// | Pitch Bend | the same, 32 → 14 bits | specification |
+/// | Program Change with Bank Valid | CC 0 (bank MSB), CC 32 (bank LSB), Program Change | specification |
+/// | Program Change without | Program Change | specification |
+/// | Registered (Assignable) Controller | CC 101 (99), CC 100 (98), CC 6, CC 38: the value 32 → 14 bits, every time | specification |
+/// | Relative controller of ± one 14-bit step (`1 << 18`) | CC 101/100 (99/98), then CC 96 or 97 with data 0 | *bbx_midi* |
+/// | other relative changes | dropped, counted in [`TranslationStats`] | *bbx_midi* |
+/// | per-note controllers, per-note pitch bend, per-note management | dropped, counted | specification: no MIDI 1.0 form |
+/// | note attributes | dropped (the note is translated), counted | specification: no MIDI 1.0 form |
+/// | Control Change 0, 6, 32, 38, 96–101 (their jobs are done by the messages above) | dropped, counted | *bbx_midi*, as JUCE does for 0, 6, 32, 38, 98–101 |
 ///
 /// ```
 /// use bbx_midi::MidiMessage;
