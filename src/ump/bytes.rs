@@ -78,6 +78,14 @@ impl<'a> SysEx7Packets<'a> {
     /// [`MidiError::NotSysEx`], [`MidiError::UnterminatedSysEx`] or
     /// [`MidiError::InvalidDataByte`] for bytes that are not one SysEx
     /// message.
+    ///
+    /// ```
+    /// use bbx_midi::ump::SysEx7Packets;
+    ///
+    /// assert_eq!(SysEx7Packets::new(&[0xF0, 0xF7], 0)?.count(), 1);
+    /// assert!(SysEx7Packets::new(&[0xF0, 0x01], 0).is_err());
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub fn new(sysex: &'a [u8], group: u8) -> Result<Self, UmpError> {
         check_group(group)?;
         let data = match sysex {
@@ -200,6 +208,13 @@ impl Midi1ToUmp {
     /// # Errors
     ///
     /// [`UmpError::GroupOutOfRange`] if `group > 15`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{Midi1ToUmp, UmpError};
+    ///
+    /// assert!(Midi1ToUmp::new(15).is_ok());
+    /// assert_eq!(Midi1ToUmp::new(16).unwrap_err(), UmpError::GroupOutOfRange { group: 16 });
+    /// ```
     pub const fn new(group: u8) -> Result<Self, UmpError> {
         if let Err(err) = check_group(group) {
             return Err(err);
@@ -212,11 +227,29 @@ impl Midi1ToUmp {
     }
 
     /// What the byte parser skipped (see [`StreamStats`]).
+    ///
+    /// ```
+    /// let mut to_ump = bbx_midi::ump::Midi1ToUmp::new(0)?;
+    /// to_ump.parse(&[0x40, 0xF4], |_| {});
+    /// assert_eq!(to_ump.stats().stray_data_bytes, 1);
+    /// assert_eq!(to_ump.stats().undefined_status_bytes, 1);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub fn stats(&self) -> StreamStats {
         self.parser.stats()
     }
 
     /// Takes the next byte, calling `out` with each packet it completes.
+    ///
+    /// ```
+    /// let mut to_ump = bbx_midi::ump::Midi1ToUmp::new(0)?;
+    /// let mut packets = Vec::new();
+    /// to_ump.push(0xC0, |p| packets.push(p));
+    /// assert!(packets.is_empty());
+    /// to_ump.push(7, |p| packets.push(p));
+    /// assert_eq!(packets[0].words(), &[0x20C0_0700]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub fn push(&mut self, byte: u8, mut out: impl FnMut(Ump)) {
         let (group, held) = (self.group, &mut self.held);
         for event in self.parser.push(byte) {
@@ -225,6 +258,15 @@ impl Midi1ToUmp {
     }
 
     /// Takes `bytes`, calling `out` with each packet they complete.
+    ///
+    /// ```
+    /// let mut to_ump = bbx_midi::ump::Midi1ToUmp::new(2)?;
+    /// let mut packets = Vec::new();
+    /// to_ump.parse(&[0xF8, 0xFA], |p| packets.push(p));
+    /// assert_eq!(packets.len(), 2);
+    /// assert_eq!(packets[1].words(), &[0x12FA_0000]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub fn parse(&mut self, bytes: &[u8], mut out: impl FnMut(Ump)) {
         for &byte in bytes {
             self.push(byte, &mut out);
@@ -402,6 +444,11 @@ impl<const N: usize> Default for UmpToMidi1<N> {
 impl<const N: usize> UmpToMidi1<N> {
     /// A translator joining SysEx messages of up to `N` bytes, `0xF0` and
     /// `0xF7` included. `N` below 2 is a compile-time error.
+    ///
+    /// ```
+    /// let to_bytes = bbx_midi::ump::UmpToMidi1::<1024>::new();
+    /// assert_eq!(to_bytes.stats(), Default::default());
+    /// ```
     pub const fn new() -> Self {
         const { assert!(N >= 2, "a SysEx message takes at least 2 bytes") };
         Self {
@@ -420,11 +467,33 @@ impl<const N: usize> UmpToMidi1<N> {
     }
 
     /// What has been dropped since the translator was made or reset.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{Midi2ChannelVoice, UmpToMidi1};
+    ///
+    /// let mut to_bytes = UmpToMidi1::<16>::new();
+    /// to_bytes.push(Midi2ChannelVoice::pitch_bend(0, 0, 0)?.packet(), |_, _| unreachable!());
+    /// assert_eq!(to_bytes.stats().no_byte_form, 1);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub fn stats(&self) -> UmpToMidi1Stats {
         self.stats
     }
 
     /// Forgets a SysEx being joined and the counters.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx7, SysExStatus, UmpToMidi1};
+    ///
+    /// let mut to_bytes = UmpToMidi1::<16>::new();
+    /// let start = SysEx7::new(0, SysExStatus::Start, &[1])?.packet();
+    /// let end = SysEx7::new(0, SysExStatus::End, &[2])?.packet();
+    /// to_bytes.push(start, |_, _| {});
+    /// to_bytes.reset();
+    /// to_bytes.push(end, |_, _| unreachable!("the start was forgotten"));
+    /// assert_eq!(to_bytes.stats().sysex_out_of_sequence, 1);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub fn reset(&mut self) {
         self.len = 0;
         self.overflowed = false;

@@ -71,6 +71,13 @@ impl Midi2Kind {
 
     /// The kind with opcode `opcode`; `None` for the reserved `0x7` and
     /// values above 15.
+    ///
+    /// ```
+    /// use bbx_midi::ump::Midi2Kind;
+    ///
+    /// assert_eq!(Midi2Kind::from_opcode(0xF), Some(Midi2Kind::PerNoteManagement));
+    /// assert_eq!(Midi2Kind::from_opcode(0x7), None);
+    /// ```
     #[inline]
     pub const fn from_opcode(opcode: u8) -> Option<Self> {
         Some(match opcode {
@@ -409,6 +416,12 @@ impl Midi2ChannelVoice {
     /// # Errors
     ///
     /// As [`registered_controller`](Self::registered_controller).
+    ///
+    /// ```
+    /// let rel = bbx_midi::ump::Midi2ChannelVoice::relative_assignable_controller(0, 0, 1, 2, 100)?;
+    /// assert_eq!(rel.packet().words(), &[0x4050_0102, 100]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub const fn relative_assignable_controller(
         group: u8,
         channel: u8,
@@ -561,6 +574,12 @@ impl Midi2ChannelVoice {
     /// # Errors
     ///
     /// As [`note_on`](Self::note_on).
+    ///
+    /// ```
+    /// let c = bbx_midi::ump::Midi2ChannelVoice::assignable_per_note_controller(0, 0, 60, 1, 2)?;
+    /// assert_eq!(c.packet().words(), &[0x4010_3C01, 2]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub const fn assignable_per_note_controller(
         group: u8,
         channel: u8,
@@ -610,6 +629,13 @@ impl Midi2ChannelVoice {
     }
 
     /// Which message this is.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{Midi2ChannelVoice, Midi2Kind};
+    ///
+    /// assert_eq!(Midi2ChannelVoice::pitch_bend(0, 0, 0)?.kind(), Midi2Kind::PitchBend);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn kind(&self) -> Midi2Kind {
         match Midi2Kind::from_opcode(((self.0.word(0) >> 20) & 0xF) as u8) {
@@ -620,12 +646,22 @@ impl Midi2ChannelVoice {
     }
 
     /// The group, 0 to 15.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::Midi2ChannelVoice::pitch_bend(9, 0, 0)?.group(), 9);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn group(&self) -> u8 {
         ((self.0.word(0) >> 24) & 0xF) as u8
     }
 
     /// The channel, 0 to 15.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::Midi2ChannelVoice::pitch_bend(0, 12, 0)?.channel(), 12);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn channel(&self) -> u8 {
         ((self.0.word(0) >> 16) & 0xF) as u8
@@ -664,6 +700,14 @@ impl Midi2ChannelVoice {
     }
 
     /// The 16-bit velocity of a Note On or Note Off.
+    ///
+    /// ```
+    /// use bbx_midi::ump::Midi2ChannelVoice;
+    ///
+    /// assert_eq!(Midi2ChannelVoice::note_off(0, 0, 60, 0x1234, 0, 0)?.velocity(), Some(0x1234));
+    /// assert_eq!(Midi2ChannelVoice::poly_pressure(0, 0, 60, 1)?.velocity(), None);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn velocity(&self) -> Option<u16> {
         match self.kind() {
@@ -673,6 +717,12 @@ impl Midi2ChannelVoice {
     }
 
     /// The attribute type of a Note On or Note Off (0: none).
+    ///
+    /// ```
+    /// let on = bbx_midi::ump::Midi2ChannelVoice::note_on(0, 0, 60, 1, 3, 0x7900)?;
+    /// assert_eq!(on.attribute_type(), Some(3));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn attribute_type(&self) -> Option<u8> {
         match self.kind() {
@@ -682,6 +732,12 @@ impl Midi2ChannelVoice {
     }
 
     /// The 16-bit attribute data of a Note On or Note Off.
+    ///
+    /// ```
+    /// let on = bbx_midi::ump::Midi2ChannelVoice::note_on(0, 0, 60, 1, 3, 0x7900)?;
+    /// assert_eq!(on.attribute(), Some(0x7900));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn attribute(&self) -> Option<u16> {
         match self.kind() {
@@ -752,6 +808,12 @@ impl Midi2ChannelVoice {
     }
 
     /// The program of a Program Change.
+    ///
+    /// ```
+    /// let pc = bbx_midi::ump::Midi2ChannelVoice::program_change(0, 0, 42, None)?;
+    /// assert_eq!(pc.program(), Some(42));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn program(&self) -> Option<u8> {
         match self.kind() {
@@ -787,6 +849,12 @@ impl Midi2ChannelVoice {
     }
 
     /// The signed change of a relative registered or assignable controller.
+    ///
+    /// ```
+    /// let rel = bbx_midi::ump::Midi2ChannelVoice::relative_registered_controller(0, 0, 0, 0, -5)?;
+    /// assert_eq!((rel.delta(), rel.value()), (Some(-5), None));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn delta(&self) -> Option<i32> {
         match self.kind() {
@@ -798,6 +866,12 @@ impl Midi2ChannelVoice {
     }
 
     /// The `(detach, reset)` flags of a Per-Note Management message.
+    ///
+    /// ```
+    /// let m = bbx_midi::ump::Midi2ChannelVoice::per_note_management(0, 0, 60, false, true)?;
+    /// assert_eq!(m.management(), Some((false, true)));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn management(&self) -> Option<(bool, bool)> {
         match self.kind() {
@@ -807,6 +881,12 @@ impl Midi2ChannelVoice {
     }
 
     /// The packet.
+    ///
+    /// ```
+    /// let pb = bbx_midi::ump::Midi2ChannelVoice::pitch_bend(0, 0, 7)?;
+    /// assert_eq!(pb.packet().words(), &[0x40E0_0000, 7]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn packet(&self) -> Ump {
         self.0

@@ -101,6 +101,13 @@ impl FlexData {
     /// # Errors
     ///
     /// [`UmpError::GroupOutOfRange`].
+    ///
+    /// ```
+    /// let tempo = bbx_midi::ump::FlexData::set_tempo(3, 50_000_000)?;
+    /// assert_eq!(tempo.packet().words(), &[0xD310_0000, 50_000_000, 0, 0]);
+    /// assert!(bbx_midi::ump::FlexData::set_tempo(16, 1).is_err());
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub const fn set_tempo(group: u8, ten_ns_per_quarter_note: u32) -> Result<Self, UmpError> {
         Self::new(
             group,
@@ -244,12 +251,25 @@ impl FlexData {
     }
 
     /// The group, 0 to 15.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::FlexData::set_tempo(3, 1)?.group(), 3);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn group(&self) -> u8 {
         ((self.0.word(0) >> 24) & 0xF) as u8
     }
 
     /// Where this packet sits in its message.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{FlexData, SysExStatus, Ump};
+    ///
+    /// let start = FlexData::try_from(Ump::parse(&[0xD050_0201, 0, 0, 0])?)?;
+    /// assert_eq!(start.format(), SysExStatus::Start);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn format(&self) -> SysExStatus {
         match SysExStatus::from_bits(((self.0.word(0) >> 22) & 0x3) as u8) {
@@ -259,6 +279,14 @@ impl FlexData {
     }
 
     /// Whom the message addresses.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{FlexAddress, FlexData, Ump};
+    ///
+    /// let m = FlexData::try_from(Ump::parse(&[0xD005_0201, 0, 0, 0])?)?;
+    /// assert_eq!(m.address(), FlexAddress::Channel(5));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn address(&self) -> FlexAddress {
         match (self.0.word(0) >> 20) & 0x3 {
@@ -268,18 +296,33 @@ impl FlexData {
     }
 
     /// The status bank (byte 3 of word 0).
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::FlexData::set_tempo(0, 1)?.bank(), bbx_midi::ump::FlexData::SETUP_AND_PERFORMANCE);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn bank(&self) -> u8 {
         (self.0.word(0) >> 8) as u8
     }
 
     /// The status (byte 4 of word 0).
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::FlexData::set_time_signature(0, 4, 2, 8)?.status(), 0x01);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn status(&self) -> u8 {
         self.0.word(0) as u8
     }
 
     /// Words 1 to 3, raw.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::FlexData::set_tempo(0, 9)?.data(), [9, 0, 0]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn data(&self) -> [u32; 3] {
         [self.0.word(1), self.0.word(2), self.0.word(3)]
@@ -295,6 +338,14 @@ impl FlexData {
 
     /// The tempo of a Set Tempo message, in units of 10 ns per quarter
     /// note.
+    ///
+    /// ```
+    /// use bbx_midi::ump::FlexData;
+    ///
+    /// assert_eq!(FlexData::set_tempo(0, 41_666_667)?.tempo(), Some(41_666_667));
+    /// assert_eq!(FlexData::set_time_signature(0, 4, 2, 8)?.tempo(), None);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn tempo(&self) -> Option<u32> {
         if self.is(0, 0x00) {
@@ -306,6 +357,11 @@ impl FlexData {
 
     /// `(numerator, denominator as a power of two, 1/32 notes per quarter)`
     /// of a Set Time Signature message.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::FlexData::set_time_signature(0, 7, 3, 8)?.time_signature(), Some((7, 3, 8)));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn time_signature(&self) -> Option<(u8, u8, u8)> {
         if self.is(0, 0x01) {
@@ -318,6 +374,14 @@ impl FlexData {
 
     /// `(sharps_flats, tonic)` of a Set Key Signature message:
     /// `sharps_flats` from -8 to 7 (the 4-bit two's complement field).
+    ///
+    /// ```
+    /// use bbx_midi::ump::{FlexAddress, FlexData};
+    ///
+    /// let a_major = FlexData::set_key_signature(0, FlexAddress::Group, 3, 1)?;
+    /// assert_eq!(a_major.key_signature(), Some((3, 1)));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn key_signature(&self) -> Option<(i8, u8)> {
         if self.is(0, 0x05) {
@@ -330,6 +394,15 @@ impl FlexData {
 
     /// The text bytes of a bank 1 or bank 2 packet, up to 12, without the
     /// zero bytes that pad the end.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{FlexAddress, FlexData, SysExStatus};
+    ///
+    /// let name = FlexData::text_message(0, SysExStatus::Complete, FlexAddress::Group, 1, 2, b"Song")?;
+    /// assert_eq!(&*name.text().unwrap(), b"Song");
+    /// assert!(FlexData::set_tempo(0, 1)?.text().is_none());
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub fn text(&self) -> Option<PacketBytes> {
         if !matches!(self.bank(), 1 | 2) {
@@ -343,6 +416,11 @@ impl FlexData {
     }
 
     /// The packet.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::FlexData::set_tempo(0, 1)?.packet().len(), 4);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn packet(&self) -> Ump {
         self.0
@@ -512,6 +590,11 @@ impl StreamMessage {
     /// Endpoint Discovery: asks an endpoint to describe itself. `filter`
     /// bits: 0 endpoint info, 1 device identity, 2 endpoint name, 3 product
     /// instance id, 4 stream configuration.
+    ///
+    /// ```
+    /// let m = bbx_midi::ump::StreamMessage::endpoint_discovery(1, 1, 0b1);
+    /// assert_eq!(m.packet().words(), &[0xF000_0101, 1, 0, 0]);
+    /// ```
     pub const fn endpoint_discovery(ump_major: u8, ump_minor: u8, filter: u8) -> Self {
         Self(Ump::from_words_unchecked([
             0xF000_0000 | (ump_major as u32) << 8 | ump_minor as u32,
@@ -615,6 +698,14 @@ impl StreamMessage {
     }
 
     /// Where this packet sits in its message.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{StreamMessage, SysExStatus, Ump};
+    ///
+    /// let m = StreamMessage::try_from(Ump::parse(&[0xF403_4142, 0, 0, 0])?)?;
+    /// assert_eq!(m.format(), SysExStatus::Start);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn format(&self) -> SysExStatus {
         match SysExStatus::from_bits(((self.0.word(0) >> 26) & 0x3) as u8) {
@@ -624,18 +715,32 @@ impl StreamMessage {
     }
 
     /// The 10-bit status.
+    ///
+    /// ```
+    /// use bbx_midi::ump::StreamMessage;
+    ///
+    /// assert_eq!(StreamMessage::function_block_discovery(0, 1).status(), StreamMessage::FUNCTION_BLOCK_DISCOVERY);
+    /// ```
     #[inline]
     pub const fn status(&self) -> u16 {
         ((self.0.word(0) >> 16) & 0x3FF) as u16
     }
 
     /// Bits 15–0 of word 0, raw.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::StreamMessage::endpoint_discovery(1, 2, 0).low16(), 0x0102);
+    /// ```
     #[inline]
     pub const fn low16(&self) -> u16 {
         self.0.word(0) as u16
     }
 
     /// Words 1 to 3, raw.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::StreamMessage::endpoint_discovery(1, 1, 3).data(), [3, 0, 0]);
+    /// ```
     #[inline]
     pub const fn data(&self) -> [u32; 3] {
         [self.0.word(1), self.0.word(2), self.0.word(3)]
@@ -645,12 +750,27 @@ impl StreamMessage {
     /// text of an Endpoint Name or Product Instance Id Notification.
     /// (A Function Block Name Notification's text starts one byte later,
     /// after the block number.)
+    ///
+    /// ```
+    /// use bbx_midi::ump::{StreamMessage, Ump};
+    ///
+    /// let name = StreamMessage::try_from(Ump::parse(&[0xF003_5379, 0x6E74_6800, 0, 0])?)?;
+    /// assert_eq!(&name.payload()[..5], b"Synth");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub fn payload(&self) -> PacketBytes {
         PacketBytes::gather(&self.0, 2, 14)
     }
 
     /// `(ump_major, ump_minor, filter)` of an Endpoint Discovery.
+    ///
+    /// ```
+    /// use bbx_midi::ump::StreamMessage;
+    ///
+    /// assert_eq!(StreamMessage::endpoint_discovery(1, 1, 4).endpoint_discovery_request(), Some((1, 1, 4)));
+    /// assert_eq!(StreamMessage::function_block_discovery(0, 1).endpoint_discovery_request(), None);
+    /// ```
     #[inline]
     pub const fn endpoint_discovery_request(&self) -> Option<(u8, u8, u8)> {
         if self.status() == Self::ENDPOINT_DISCOVERY {
@@ -665,6 +785,14 @@ impl StreamMessage {
     }
 
     /// The fields of an Endpoint Info Notification.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{EndpointInfo, StreamMessage};
+    ///
+    /// let info = EndpointInfo { midi2: true, ..EndpointInfo::default() };
+    /// assert_eq!(StreamMessage::endpoint_info_notification(info)?.endpoint_info(), Some(info));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn endpoint_info(&self) -> Option<EndpointInfo> {
         if self.status() != Self::ENDPOINT_INFO {
@@ -684,6 +812,11 @@ impl StreamMessage {
     }
 
     /// `(number, filter)` of a Function Block Discovery.
+    ///
+    /// ```
+    /// let m = bbx_midi::ump::StreamMessage::function_block_discovery(2, 1);
+    /// assert_eq!(m.function_block_discovery_request(), Some((2, 1)));
+    /// ```
     #[inline]
     pub const fn function_block_discovery_request(&self) -> Option<(u8, u8)> {
         if self.status() == Self::FUNCTION_BLOCK_DISCOVERY {
@@ -694,6 +827,14 @@ impl StreamMessage {
     }
 
     /// The fields of a Function Block Info Notification.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{FunctionBlockInfo, StreamMessage};
+    ///
+    /// let block = FunctionBlockInfo { active: true, direction: 3, groups: 1, ..FunctionBlockInfo::default() };
+    /// assert_eq!(StreamMessage::function_block_info_notification(block)?.function_block_info(), Some(block));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn function_block_info(&self) -> Option<FunctionBlockInfo> {
         if self.status() != Self::FUNCTION_BLOCK_INFO {
@@ -714,6 +855,10 @@ impl StreamMessage {
     }
 
     /// The packet.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::StreamMessage::endpoint_discovery(1, 1, 0).packet().message_type(), 0xF);
+    /// ```
     #[inline]
     pub const fn packet(&self) -> Ump {
         self.0

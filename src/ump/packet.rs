@@ -328,6 +328,11 @@ pub struct UmpReader<'a> {
 
 impl<'a> UmpReader<'a> {
     /// A reader at the start of `words`.
+    ///
+    /// ```
+    /// let reader = bbx_midi::ump::UmpReader::new(&[0x2090_3C64]);
+    /// assert_eq!(reader.count(), 1);
+    /// ```
     #[inline]
     pub const fn new(words: &'a [u32]) -> Self {
         Self {
@@ -413,6 +418,14 @@ impl PacketBytes {
     }
 
     /// The bytes, as a slice.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx7, SysExStatus};
+    ///
+    /// let p = SysEx7::new(0, SysExStatus::Complete, &[1, 2])?;
+    /// assert_eq!(p.data().as_slice(), &[1, 2]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]

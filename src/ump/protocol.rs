@@ -162,6 +162,10 @@ const STEP: i32 = 1 << 18;
 impl Midi1ToMidi2 {
     /// A translator with no Bank Select and no parameter selected on any
     /// channel.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::Midi1ToMidi2::new().stats(), Default::default());
+    /// ```
     pub fn new() -> Self {
         Self {
             channels: [[ChannelState::default(); 16]; 16],
@@ -170,12 +174,37 @@ impl Midi1ToMidi2 {
     }
 
     /// What has been dropped since the translator was made or reset.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::{Midi1ChannelVoice, Midi1ToMidi2};
+    ///
+    /// let mut up = Midi1ToMidi2::new();
+    /// let lone_data_entry = Midi1ChannelVoice::new(0, MidiMessage::control_change(0, 6, 1)?)?;
+    /// up.push(lone_data_entry.packet(), |_| unreachable!());
+    /// assert_eq!(up.stats().data_entry_without_parameter, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stats(&self) -> TranslationStats {
         self.stats
     }
 
     /// Forgets every channel's state (what waits is dropped, not sent) and
     /// the counters.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::{Midi1ChannelVoice, Midi1ToMidi2};
+    ///
+    /// let mut up = Midi1ToMidi2::new();
+    /// let bank = Midi1ChannelVoice::new(0, MidiMessage::control_change(0, 0, 1)?)?;
+    /// up.push(bank.packet(), |_| {});
+    /// up.reset();
+    /// let mut out = Vec::new();
+    /// up.push(Midi1ChannelVoice::new(0, MidiMessage::program_change(0, 1)?)?.packet(), |p| out.push(p));
+    /// assert_eq!(out[0].words()[0] & 1, 0, "no bank after reset");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reset(&mut self) {
         *self = Self::new();
     }
@@ -465,6 +494,10 @@ pub struct Midi2ToMidi1 {
 
 impl Midi2ToMidi1 {
     /// A translator.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::Midi2ToMidi1::new().stats(), Default::default());
+    /// ```
     pub const fn new() -> Self {
         Self {
             stats: TranslationStats {
@@ -481,11 +514,30 @@ impl Midi2ToMidi1 {
     }
 
     /// What has been dropped since the translator was made or reset.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{Midi2ChannelVoice, Midi2ToMidi1};
+    ///
+    /// let mut down = Midi2ToMidi1::new();
+    /// down.push(Midi2ChannelVoice::per_note_management(0, 0, 60, true, true)?.packet(), |_| unreachable!());
+    /// assert_eq!(down.stats().per_note_management, 1);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub fn stats(&self) -> TranslationStats {
         self.stats
     }
 
     /// Clears the counters.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{Midi2ChannelVoice, Midi2ToMidi1};
+    ///
+    /// let mut down = Midi2ToMidi1::new();
+    /// down.push(Midi2ChannelVoice::per_note_pitch_bend(0, 0, 60, 0)?.packet(), |_| {});
+    /// down.reset();
+    /// assert_eq!(down.stats(), Default::default());
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     pub fn reset(&mut self) {
         *self = Self::new();
     }

@@ -113,6 +113,14 @@ impl Midi1ChannelVoice {
     }
 
     /// The group, 0 to 15.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::Midi1ChannelVoice;
+    ///
+    /// assert_eq!(Midi1ChannelVoice::new(7, MidiMessage::program_change(0, 1)?)?.group(), 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub const fn group(&self) -> u8 {
         ((self.0.word(0) >> 24) & 0xF) as u8
@@ -136,6 +144,15 @@ impl Midi1ChannelVoice {
     }
 
     /// The packet.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::Midi1ChannelVoice;
+    ///
+    /// let m = Midi1ChannelVoice::new(0, MidiMessage::channel_pressure(1, 2)?)?;
+    /// assert_eq!(m.packet().words(), &[0x20D1_0200]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub const fn packet(&self) -> Ump {
         self.0
@@ -189,6 +206,16 @@ impl SystemMessage {
     /// [`UmpError::Midi`] with [`MidiError::Invalid`] for
     /// [`MidiMessage::INVALID`]; [`UmpError::UnknownStatus`] for a channel
     /// message.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::SystemMessage;
+    ///
+    /// assert!(SystemMessage::new(0, MidiMessage::STOP).is_ok());
+    /// assert!(SystemMessage::new(0, MidiMessage::note_on(0, 1, 2)?).is_err());
+    /// assert!(SystemMessage::new(0, MidiMessage::INVALID).is_err());
+    /// # Ok::<(), bbx_midi::MidiError>(())
+    /// ```
     pub const fn new(group: u8, message: MidiMessage) -> Result<Self, UmpError> {
         if let Err(err) = check_group(group) {
             return Err(err);
@@ -204,12 +231,29 @@ impl SystemMessage {
     }
 
     /// The group, 0 to 15.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::SystemMessage;
+    ///
+    /// assert_eq!(SystemMessage::new(4, MidiMessage::START)?.group(), 4);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn group(&self) -> u8 {
         ((self.0.word(0) >> 24) & 0xF) as u8
     }
 
     /// The MIDI 1.0 message.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::{SystemMessage, Ump};
+    ///
+    /// let m = SystemMessage::try_from(Ump::parse(&[0x10F3_0500])?)?;
+    /// assert_eq!(m.message().song(), Some(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn message(&self) -> MidiMessage {
         let [_, status, data1, data2] = self.0.word(0).to_be_bytes();
@@ -218,6 +262,14 @@ impl SystemMessage {
     }
 
     /// The packet.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::SystemMessage;
+    ///
+    /// assert_eq!(SystemMessage::new(0, MidiMessage::TUNE_REQUEST)?.packet().words(), &[0x10F6_0000]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn packet(&self) -> Ump {
         self.0
@@ -299,6 +351,10 @@ impl Utility {
     }
 
     /// JR Timestamp: when the next message was sent (1/31 250 s).
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::Utility::jr_timestamp(0x8000).packet().words(), &[0x0020_8000]);
+    /// ```
     #[inline]
     pub const fn jr_timestamp(time: u16) -> Self {
         Self(Ump::one(0x0020_0000 | time as u32))
@@ -331,6 +387,12 @@ impl Utility {
     }
 
     /// Which utility message this is.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{Utility, UtilityKind};
+    ///
+    /// assert_eq!(Utility::jr_clock(1).kind(), UtilityKind::JrClock);
+    /// ```
     #[inline]
     pub const fn kind(&self) -> UtilityKind {
         match (self.0.word(0) >> 20) & 0xF {
@@ -344,12 +406,20 @@ impl Utility {
 
     /// The time or tick count: 16 bits, or 20 for Delta Clockstamp; 0 for
     /// NOOP.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::Utility::ticks_per_quarter_note(96).value(), 96);
+    /// ```
     #[inline]
     pub const fn value(&self) -> u32 {
         self.0.word(0) & 0xF_FFFF
     }
 
     /// The packet.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::Utility::noop().packet().words(), &[0]);
+    /// ```
     #[inline]
     pub const fn packet(&self) -> Ump {
         self.0
@@ -405,6 +475,10 @@ pub enum SysExStatus {
 
 impl SysExStatus {
     /// The 2- or 4-bit field value.
+    ///
+    /// ```
+    /// assert_eq!(bbx_midi::ump::SysExStatus::End.bits(), 3);
+    /// ```
     #[inline]
     pub const fn bits(self) -> u8 {
         match self {
@@ -416,6 +490,13 @@ impl SysExStatus {
     }
 
     /// The status for a field value 0 to 3.
+    ///
+    /// ```
+    /// use bbx_midi::ump::SysExStatus;
+    ///
+    /// assert_eq!(SysExStatus::from_bits(1), Some(SysExStatus::Start));
+    /// assert_eq!(SysExStatus::from_bits(4), None);
+    /// ```
     #[inline]
     pub const fn from_bits(bits: u8) -> Option<Self> {
         match bits {
@@ -497,12 +578,26 @@ impl SysEx7 {
     }
 
     /// The group, 0 to 15.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx7, SysExStatus};
+    ///
+    /// assert_eq!(SysEx7::new(11, SysExStatus::Complete, &[])?.group(), 11);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn group(&self) -> u8 {
         ((self.0.word(0) >> 24) & 0xF) as u8
     }
 
     /// Where the packet sits in its message.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx7, SysExStatus};
+    ///
+    /// assert_eq!(SysEx7::new(0, SysExStatus::Continue, &[1])?.status(), SysExStatus::Continue);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn status(&self) -> SysExStatus {
         match SysExStatus::from_bits(((self.0.word(0) >> 20) & 0xF) as u8) {
@@ -512,12 +607,27 @@ impl SysEx7 {
     }
 
     /// The data bytes, 0 to 6, each below `0x80`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx7, Ump};
+    ///
+    /// let p = SysEx7::try_from(Ump::parse(&[0x3003_0102, 0x0300_0000])?)?;
+    /// assert_eq!(&*p.data(), &[1, 2, 3]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub fn data(&self) -> PacketBytes {
         PacketBytes::gather(&self.0, 2, ((self.0.word(0) >> 16) & 0xF) as usize)
     }
 
     /// The packet.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx7, SysExStatus};
+    ///
+    /// assert_eq!(SysEx7::new(0, SysExStatus::Complete, &[])?.packet().words(), &[0x3000_0000, 0]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn packet(&self) -> Ump {
         self.0
@@ -609,6 +719,13 @@ impl SysEx8 {
     ///
     /// [`UmpError::GroupOutOfRange`], [`UmpError::ByteCount`] for more than
     /// 13 bytes.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx8, SysExStatus};
+    ///
+    /// assert!(SysEx8::new(0, SysExStatus::Complete, 0, &[0xFF; 13]).is_ok());
+    /// assert!(SysEx8::new(0, SysExStatus::Complete, 0, &[0xFF; 14]).is_err());
+    /// ```
     pub fn new(
         group: u8,
         status: SysExStatus,
@@ -636,12 +753,26 @@ impl SysEx8 {
     }
 
     /// The group, 0 to 15.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx8, SysExStatus};
+    ///
+    /// assert_eq!(SysEx8::new(6, SysExStatus::End, 0, &[])?.group(), 6);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn group(&self) -> u8 {
         ((self.0.word(0) >> 24) & 0xF) as u8
     }
 
     /// Where the packet sits in its message.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx8, SysExStatus};
+    ///
+    /// assert_eq!(SysEx8::new(0, SysExStatus::End, 0, &[])?.status(), SysExStatus::End);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn status(&self) -> SysExStatus {
         match SysExStatus::from_bits(((self.0.word(0) >> 20) & 0xF) as u8) {
@@ -651,12 +782,27 @@ impl SysEx8 {
     }
 
     /// The stream ID, which tells apart SysEx8 messages sent at once.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx8, SysExStatus};
+    ///
+    /// assert_eq!(SysEx8::new(0, SysExStatus::Start, 0xAB, &[1])?.stream_id(), 0xAB);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn stream_id(&self) -> u8 {
         (self.0.word(0) >> 8) as u8
     }
 
     /// The data bytes, 0 to 13 (the byte count less the stream ID).
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx8, Ump};
+    ///
+    /// let p = SysEx8::try_from(Ump::parse(&[0x5003_0080, 0xFF00_0000, 0, 0])?)?;
+    /// assert_eq!((p.stream_id(), &*p.data()), (0, &[0x80, 0xFF][..]));
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub fn data(&self) -> PacketBytes {
         let count = ((self.0.word(0) >> 16) & 0xF) as usize;
@@ -664,6 +810,13 @@ impl SysEx8 {
     }
 
     /// The packet.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx8, SysExStatus};
+    ///
+    /// assert_eq!(SysEx8::new(0, SysExStatus::Complete, 1, &[])?.packet().words(), &[0x5001_0100, 0, 0, 0]);
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     #[inline]
     pub const fn packet(&self) -> Ump {
         self.0
@@ -755,6 +908,16 @@ impl MixedDataSetHeader {
     ///
     /// [`UmpError::GroupOutOfRange`], [`UmpError::ValueOutOfRange`] if
     /// `mds_id > 15`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::MixedDataSetHeader;
+    ///
+    /// let header = MixedDataSetHeader {
+    ///     group: 0, mds_id: 16, valid_bytes: 0, chunks: 1, chunk: 1,
+    ///     manufacturer_id: 0, device_id: 0, sub_id_1: 0, sub_id_2: 0,
+    /// };
+    /// assert!(header.to_ump().is_err());
+    /// ```
     pub fn to_ump(&self) -> Result<Ump, UmpError> {
         check_group(self.group)?;
         check_max!("MDS ID", self.mds_id, 15);
@@ -833,6 +996,13 @@ impl MixedDataSetPayload {
     ///
     /// [`UmpError::GroupOutOfRange`], [`UmpError::ValueOutOfRange`] if
     /// `mds_id > 15`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::MixedDataSetPayload;
+    ///
+    /// let payload = MixedDataSetPayload { group: 16, mds_id: 0, bytes: [0; 14] };
+    /// assert!(payload.to_ump().is_err());
+    /// ```
     pub fn to_ump(&self) -> Result<Ump, UmpError> {
         check_group(self.group)?;
         check_max!("MDS ID", self.mds_id, 15);
