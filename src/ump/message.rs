@@ -1,8 +1,9 @@
 //! One enum that classifies a packet into its typed view.
 
 use super::channel_voice2::Midi2ChannelVoice;
-use super::flex::{FlexData, StreamMessage};
+use super::flex::FlexData;
 use super::packet::Ump;
+use super::ump_stream::StreamMessage;
 use super::views::{
     Midi1ChannelVoice, MixedDataSetHeader, MixedDataSetPayload, SysEx7, SysEx8, SystemMessage,
     Utility,

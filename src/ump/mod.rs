@@ -66,15 +66,17 @@ mod interop;
 mod message;
 mod packet;
 mod protocol;
+mod ump_stream;
 mod views;
 
 pub use bytes::{Midi1Event, Midi1ToUmp, SysEx7Packets, UmpToMidi1, UmpToMidi1Stats, to_ump};
 pub use channel_voice2::{Midi2ChannelVoice, Midi2Kind};
 pub use error::UmpError;
-pub use flex::{EndpointInfo, FlexAddress, FlexData, FunctionBlockInfo, StreamMessage};
+pub use flex::{FlexAddress, FlexData};
 pub use message::UmpMessage;
 pub use packet::{PacketBytes, Ump, UmpReader, packet_len};
 pub use protocol::{Midi1ToMidi2, Midi2ToMidi1, TranslationStats};
+pub use ump_stream::{EndpointInfo, FunctionBlockInfo, StreamMessage};
 pub use views::{
     Midi1ChannelVoice, MixedDataSetHeader, MixedDataSetPayload, SysEx7, SysEx8, SysExStatus,
     SystemMessage, Utility, UtilityKind,
