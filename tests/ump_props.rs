@@ -10,7 +10,10 @@
 )]
 mod support;
 
-use bbx_midi::ump::{Midi1ToUmp, SysEx7Packets, Ump, UmpToMidi1};
+use bbx_midi::ump::{
+    Midi1ToUmp, Midi2ChannelVoice, SysEx7, SysEx7Packets, SysEx8, SysExStatus, Ump, UmpMessage,
+    UmpToMidi1,
+};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use support::properties::{check_ump_bytes, check_ump_protocol, check_ump_words};
@@ -87,5 +90,37 @@ proptest! {
             });
         }
         prop_assert_eq!(back, sysex);
+    }
+
+    #[test]
+    fn midi2_constructors_give_back_exactly_their_fields(
+        group in 0u8..16, channel in 0u8..16, note in 0u8..128, index in 0u8..128,
+        byte in any::<u8>(), velocity in any::<u16>(), attribute in any::<u16>(), value in any::<u32>(),
+    ) {
+        let on = Midi2ChannelVoice::note_on(group, channel, note, velocity, byte, attribute).unwrap();
+        prop_assert_eq!((on.group(), on.channel(), on.note()), (group, channel, Some(note)));
+        prop_assert_eq!((on.velocity(), on.attribute_type(), on.attribute()), (Some(velocity), Some(byte), Some(attribute)));
+        let rc = Midi2ChannelVoice::assignable_controller(group, channel, note, index, value).unwrap();
+        prop_assert_eq!((rc.controller(), rc.value()), (Some((note, index)), Some(value)));
+        let pnc = Midi2ChannelVoice::registered_per_note_controller(group, channel, note, byte, value).unwrap();
+        prop_assert_eq!((pnc.note(), pnc.index(), pnc.value()), (Some(note), Some(byte), Some(value)));
+        let pc = Midi2ChannelVoice::program_change(group, channel, index, Some((note, index))).unwrap();
+        prop_assert_eq!((pc.program(), pc.bank()), (Some(index), Some((note, index))));
+        for view in [on, rc, pnc, pc] {
+            prop_assert_eq!(view.packet().message(), UmpMessage::Midi2ChannelVoice(view));
+        }
+    }
+
+    #[test]
+    fn sysex_packets_give_back_exactly_their_bytes(
+        group in 0u8..16, status in 0u8..4, seven in vec(0u8..0x80, 0..=6), eight in vec(any::<u8>(), 0..=13), id in any::<u8>(),
+    ) {
+        let status = SysExStatus::from_bits(status).unwrap();
+        let p7 = SysEx7::new(group, status, &seven).unwrap();
+        prop_assert_eq!((p7.group(), p7.status(), &*p7.data()), (group, status, &seven[..]));
+        prop_assert_eq!(SysEx7::try_from(p7.packet()), Ok(p7));
+        let p8 = SysEx8::new(group, status, id, &eight).unwrap();
+        prop_assert_eq!((p8.group(), p8.status(), p8.stream_id(), &*p8.data()), (group, status, id, &eight[..]));
+        prop_assert_eq!(SysEx8::try_from(p8.packet()), Ok(p8));
     }
 }
