@@ -67,6 +67,8 @@
 //!   the audio block, and [`MidiClock`].
 //! * [`parser`]: a parser for raw MIDI byte streams (running status,
 //!   real-time bytes anywhere, SysEx in chunks), allocation-free.
+//! * [`ump`]: MIDI 2.0 Universal MIDI Packets, typed views, and the
+//!   specification's MIDI 1.0 ⇄ 2.0 translation, allocation-free.
 //!
 //! # Features
 //!
@@ -95,6 +97,7 @@ pub mod spsc;
 pub mod stream;
 mod sync;
 pub mod timing;
+pub mod ump;
 
 pub use buffer::{MidiBufferConsumer, MidiBufferProducer, midi_buffer};
 pub use error::{MidiError, SendError};

@@ -1,4 +1,4 @@
-//! Replays the inputs kept from fuzzing (`tests/corpus/{message,parser,stream}/`)
+//! Replays the inputs kept from fuzzing (`tests/corpus/<target>/`)
 //! through the same properties the fuzz targets check.
 
 #[allow(
@@ -46,5 +46,32 @@ fn the_stream_corpus_still_holds() {
     assert!(inputs.len() >= 10, "{} inputs", inputs.len());
     for input in &inputs {
         support::properties::check_stream(input);
+    }
+}
+
+#[test]
+fn the_ump_words_corpus_still_holds() {
+    let inputs = corpus("ump_words");
+    assert!(inputs.len() >= 10, "{} inputs", inputs.len());
+    for input in &inputs {
+        support::properties::check_ump_words(input);
+    }
+}
+
+#[test]
+fn the_ump_bytes_corpus_still_holds() {
+    let inputs = corpus("ump_bytes");
+    assert!(inputs.len() >= 10, "{} inputs", inputs.len());
+    for input in &inputs {
+        support::properties::check_ump_bytes(input);
+    }
+}
+
+#[test]
+fn the_ump_protocol_corpus_still_holds() {
+    let inputs = corpus("ump_protocol");
+    assert!(inputs.len() >= 10, "{} inputs", inputs.len());
+    for input in &inputs {
+        support::properties::check_ump_protocol(input);
     }
 }

@@ -217,3 +217,174 @@ pub fn check_stream(data: &[u8]) {
     assert_eq!(reported, dropped_before_drop + usize::from(in_progress));
     assert_eq!(stream.lost(), reported);
 }
+
+/// Little-endian words from fuzz bytes; a trailing partial word is dropped.
+pub fn words_of(data: &[u8]) -> Vec<u32> {
+    data.chunks_exact(4)
+        .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+        .collect()
+}
+
+/// The word-stream parser on arbitrary words: no panic; each packet is
+/// exactly the words it was read from and re-encodes to them, through
+/// `Ump::parse` and through its typed view; a stream ends in a packet or
+/// in one `Truncated` error covering the words left.
+pub fn check_ump_words(data: &[u8]) {
+    use bbx_midi::ump::{Ump, UmpError, UmpReader, packet_len};
+
+    let words = words_of(data);
+    let mut reader = UmpReader::new(&words);
+    let mut at = 0;
+    let mut packets = 0;
+    while let Some(result) = reader.next() {
+        match result {
+            Ok(packet) => {
+                let len = packet_len(packet.message_type());
+                assert_eq!(packet.len(), len);
+                assert_eq!(packet.words(), &words[at..at + len]);
+                assert_eq!(Ump::parse(packet.words()), Ok(packet));
+                assert_eq!(packet.message().packet(), packet, "{packet:?}");
+                let array = packet.to_array();
+                assert!(array[len..].iter().all(|w| *w == 0));
+                assert_eq!(
+                    packet.group().is_none(),
+                    matches!(packet.message_type(), 0x0 | 0xF)
+                );
+                let mut text = String::new();
+                write!(text, "{packet:?} {:?}", packet.message()).unwrap();
+                at += len;
+                packets += 1;
+            }
+            Err(UmpError::Truncated {
+                message_type,
+                expected,
+                found,
+            }) => {
+                assert_eq!(found, words.len() - at);
+                assert!(found < expected);
+                assert_eq!(u32::from(message_type), words[at] >> 28);
+                assert_eq!(reader.next(), None);
+                break;
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(reader.remaining(), &words[at..]);
+    // Exactly one packet parses whole; anything else is an error.
+    match Ump::parse(&words) {
+        Ok(packet) => assert_eq!((packets, packet.words()), (1, &words[..])),
+        Err(err) => assert!(
+            words.is_empty() || packets != 1 || at != words.len(),
+            "{err}"
+        ),
+    }
+}
+
+/// MIDI 1.0 bytes through `Midi1ToUmp` and back through `UmpToMidi1`: no
+/// panic, only type 1, 2 and 3 packets, each a valid view, and the same
+/// messages and SysEx data as the stream parser finds in the bytes.
+pub fn check_ump_bytes(data: &[u8]) {
+    use bbx_midi::ump::{Midi1Event, Midi1ToUmp, UmpMessage, UmpToMidi1};
+
+    let split = data.first().map_or(0, |b| usize::from(*b)).min(data.len());
+    let mut to_ump = Midi1ToUmp::new(data.len() as u8 % 16).unwrap();
+    let mut packets = Vec::new();
+    to_ump.parse(&data[..split], |p| packets.push(p));
+    to_ump.parse(&data[split..], |p| packets.push(p));
+    to_ump.finish(|p| packets.push(p));
+    // Longer than any input the fuzzers make (-max_len=512), so no SysEx is
+    // too long to join.
+    assert!(data.len() < 4096, "input too long for this property");
+    let mut to_bytes = UmpToMidi1::<4096>::new();
+    let mut got = Vec::new();
+    for packet in &packets {
+        assert!(
+            matches!(
+                packet.message(),
+                UmpMessage::System(_) | UmpMessage::Midi1ChannelVoice(_) | UmpMessage::SysEx7(_)
+            ),
+            "{packet:?}"
+        );
+        to_bytes.push(*packet, |_, event| {
+            got.push(match event {
+                Midi1Event::Message(m) => Meaning::Message(m),
+                Midi1Event::SysEx(bytes) => {
+                    assert_eq!((bytes[0], bytes[bytes.len() - 1]), (0xF0, 0xF7));
+                    Meaning::SysEx(bytes[1..bytes.len() - 1].to_vec(), SysExEnd::Terminated)
+                }
+            })
+        });
+    }
+    assert_eq!(to_bytes.stats(), Default::default());
+    let (events, stats) = collect::<64>(&[data]);
+    assert_eq!(to_ump.stats(), stats);
+    // UMP has no unterminated SysEx: it is ended.
+    let expected: Vec<Meaning> = meaning(&events)
+        .into_iter()
+        .map(|m| match m {
+            Meaning::SysEx(bytes, _) => Meaning::SysEx(bytes, SysExEnd::Terminated),
+            other => other,
+        })
+        .collect();
+    assert_eq!(got, expected);
+}
+
+/// The protocol translators on arbitrary packets: no panic; MIDI 1.0 to
+/// 2.0 leaves no type 2 packet and 2.0 to 1.0 no type 4 packet, each
+/// output a valid view; a type 2 message that needs no state comes back
+/// from 1.0 → 2.0 → 1.0 unchanged (a Note On with velocity 0 as a Note
+/// Off with velocity 0).
+pub fn check_ump_protocol(data: &[u8]) {
+    use bbx_midi::ump::{
+        Midi1ChannelVoice, Midi1ToMidi2, Midi2ChannelVoice, Midi2ToMidi1, UmpReader,
+    };
+
+    let words = words_of(data);
+    let mut up = Midi1ToMidi2::new();
+    let mut down = Midi2ToMidi1::new();
+    for packet in UmpReader::new(&words).flatten() {
+        let mut midi2 = Vec::new();
+        up.push(packet, |p| midi2.push(p));
+        if data.len() % 7 == 0 {
+            up.flush(|p| midi2.push(p));
+        }
+        for p in &midi2 {
+            assert_ne!(p.message_type(), 0x2);
+            if packet.message_type() == 0x2 {
+                // Made by the translator, not passed through.
+                assert!(Midi2ChannelVoice::try_from(*p).is_ok());
+            }
+        }
+        for p in midi2.iter().copied().chain([packet]) {
+            let mut midi1 = Vec::new();
+            down.push(p, |q| midi1.push(q));
+            for q in &midi1 {
+                assert_ne!(q.message_type(), 0x4);
+                if p.message_type() == 0x4 {
+                    // Made by the translator, not passed through.
+                    assert!(Midi1ChannelVoice::try_from(*q).is_ok());
+                }
+            }
+        }
+        // Stateless messages round-trip through fresh translators.
+        if let Ok(view) = Midi1ChannelVoice::try_from(packet) {
+            let bytes = view.message();
+            let stateful = matches!(bytes.controller(), Some(0 | 6 | 32 | 38 | 96..=101 | 121));
+            if !stateful {
+                let mut back = Vec::new();
+                Midi1ToMidi2::new().push(packet, |p| {
+                    Midi2ToMidi1::new().push(p, |q| back.push(q));
+                });
+                let expected = if bytes.is_note_off() && bytes.status() & 0xF0 == 0x90 {
+                    let [status, note, _] = [bytes.status(), bytes.note().unwrap(), 0];
+                    let off = MidiMessage::note_off(status & 0xF, note, 0).unwrap();
+                    Midi1ChannelVoice::new(view.group(), off).unwrap().packet()
+                } else {
+                    packet
+                };
+                assert_eq!(back, [expected], "{bytes:?}");
+            }
+        }
+    }
+    let _ = (up.stats(), down.stats());
+}

@@ -1,0 +1,730 @@
+//! The translations, rule by rule: value scaling (the specification's
+//! examples, and exactness over every value), MIDI 1.0 bytes ⇄ UMP (every
+//! short message, SysEx of 0 to 100 bytes and beyond), and MIDI 1.0 ⇄ 2.0
+//! protocol (every MIDI 1.0 channel voice message, the stateful sequences,
+//! what is dropped and counted).
+
+use bbx_midi::MidiMessage;
+use bbx_midi::ump::*;
+
+// --- Scaling ---
+
+#[test]
+fn scaling_up_keeps_minimum_center_and_maximum() {
+    assert_eq!(scale_up(0, 7, 16), Some(0));
+    assert_eq!(scale_up(64, 7, 16), Some(0x8000));
+    assert_eq!(scale_up(127, 7, 16), Some(0xFFFF));
+    assert_eq!(scale_up(0, 7, 32), Some(0));
+    assert_eq!(scale_up(64, 7, 32), Some(0x8000_0000));
+    assert_eq!(scale_up(127, 7, 32), Some(0xFFFF_FFFF));
+    assert_eq!(scale_up(0, 14, 32), Some(0));
+    assert_eq!(scale_up(0x2000, 14, 32), Some(0x8000_0000));
+    assert_eq!(scale_up(0x3FFF, 14, 32), Some(0xFFFF_FFFF));
+}
+
+#[test]
+fn scaling_up_below_the_center_is_a_shift_and_above_repeats_bits() {
+    assert_eq!(scale_up(1, 7, 16), Some(0x0200));
+    assert_eq!(scale_up(63, 7, 16), Some(0x7E00));
+    // 65 = 0b100_0001: the six low bits 000001 repeat below the shift.
+    assert_eq!(scale_up(65, 7, 16), Some(0x8000 | 0x0200 | 0x0008));
+    assert_eq!(scale_up(0x2001, 14, 32), Some(0x8004_0000 | 0x0000_0020));
+}
+
+#[test]
+fn scaling_down_is_a_shift() {
+    assert_eq!(scale_down(0x8000, 16, 7), Some(64));
+    assert_eq!(scale_down(0xFFFF, 16, 7), Some(127));
+    assert_eq!(scale_down(0x8000_0000, 32, 7), Some(64));
+    assert_eq!(scale_down(0xFFFF_FFFF, 32, 7), Some(127));
+    assert_eq!(scale_down(0x8000_0000, 32, 14), Some(0x2000));
+    assert_eq!(scale_down(0x01FF, 16, 7), Some(0));
+}
+
+#[test]
+fn scaling_down_undoes_scaling_up_for_every_value() {
+    for (src, dst) in [(7, 16), (7, 32), (14, 32), (1, 8), (16, 32)] {
+        let mut previous = None;
+        for value in 0..(1u32 << src) {
+            let up = scale_up(value, src, dst).unwrap();
+            assert_eq!(
+                scale_down(up, dst, src),
+                Some(value),
+                "{value} {src}->{dst}"
+            );
+            assert!(previous < Some(up), "monotonic");
+            previous = Some(up);
+        }
+    }
+}
+
+#[test]
+fn scaling_refuses_bad_widths_and_values() {
+    assert_eq!(scale_up(0, 0, 8), None);
+    assert_eq!(scale_up(0, 8, 8), None);
+    assert_eq!(scale_up(0, 8, 33), None);
+    assert_eq!(scale_up(256, 8, 16), None);
+    assert_eq!(scale_down(0x1_0000, 16, 7), None);
+    assert_eq!(scale_down(0, 7, 7), None);
+}
+
+// --- MIDI 1.0 bytes <-> UMP ---
+
+/// Every valid short message: every status, data bytes at the edges and in
+/// between.
+fn every_short_message() -> Vec<MidiMessage> {
+    let mut all = Vec::new();
+    for status in 0x80..=0xFFu8 {
+        for data in [
+            [0u8, 0],
+            [1, 0x40],
+            [0x7F, 0x7F],
+            [0x3C, 0],
+            [0x40, 0x7F],
+            [0x55, 0x2A],
+        ] {
+            let bytes = [status, data[0], data[1]];
+            if let Some(m) = (1..=3).find_map(|n| MidiMessage::parse(&bytes[..n]).ok()) {
+                all.push(m);
+            }
+        }
+    }
+    all
+}
+
+/// Feeds bytes through Midi1ToUmp, then the packets through UmpToMidi1,
+/// and returns the packets and the bytes that come back.
+fn bytes_round_trip(bytes: &[u8]) -> (Vec<Ump>, Vec<u8>) {
+    let mut to_ump = Midi1ToUmp::new(0).unwrap();
+    let mut packets = Vec::new();
+    to_ump.parse(bytes, |p| packets.push(p));
+    to_ump.finish(|p| packets.push(p));
+    let mut to_bytes = UmpToMidi1::<512>::new();
+    let mut back = Vec::new();
+    for p in &packets {
+        to_bytes.push(*p, |_, event| back.extend_from_slice(event.as_bytes()));
+    }
+    assert_eq!(to_bytes.stats(), UmpToMidi1Stats::default());
+    (packets, back)
+}
+
+#[test]
+fn every_short_message_is_one_packet_of_type_1_or_2_and_comes_back() {
+    let messages = every_short_message();
+    assert!(messages.len() > 700, "{}", messages.len());
+    for m in messages {
+        let (packets, back) = bytes_round_trip(m.as_bytes());
+        let expected_type = if m.status() >= 0xF0 { 1 } else { 2 };
+        assert_eq!(packets.len(), 1);
+        assert_eq!(packets[0], to_ump(&m, 0).unwrap());
+        assert_eq!(packets[0].message_type(), expected_type);
+        assert_eq!(back, m.as_bytes());
+    }
+}
+
+#[test]
+fn to_ump_puts_the_group_in_bits_27_to_24() {
+    for group in 0..16u8 {
+        let p = to_ump(&MidiMessage::note_on(0, 1, 2).unwrap(), group).unwrap();
+        assert_eq!(p.group(), Some(group));
+    }
+    assert_eq!(
+        to_ump(&MidiMessage::TIMING_CLOCK, 16),
+        Err(UmpError::GroupOutOfRange { group: 16 })
+    );
+}
+
+fn sysex_of(len: usize) -> Vec<u8> {
+    let mut bytes = vec![0xF0];
+    bytes.extend((0..len).map(|i| (i * 37 % 128) as u8));
+    bytes.push(0xF7);
+    bytes
+}
+
+#[test]
+fn sysex_of_every_length_to_300_comes_back_unchanged() {
+    for len in 0..=300 {
+        let sysex = sysex_of(len);
+        let (packets, back) = bytes_round_trip(&sysex);
+        assert_eq!(back, sysex, "{len}");
+        let expected: Vec<Ump> = SysEx7Packets::new(&sysex, 0).unwrap().collect();
+        assert_eq!(packets, expected, "{len}");
+    }
+}
+
+#[test]
+fn sysex_is_cut_in_packets_of_six_bytes_marked_start_continue_end() {
+    for len in 0..=100usize {
+        let sysex = sysex_of(len);
+        let packets: Vec<SysEx7> = SysEx7Packets::new(&sysex, 2)
+            .unwrap()
+            .map(|p| SysEx7::try_from(p).unwrap())
+            .collect();
+        assert_eq!(packets.len(), len.div_ceil(6).max(1), "{len}");
+        let statuses: Vec<SysExStatus> = packets.iter().map(SysEx7::status).collect();
+        if packets.len() == 1 {
+            assert_eq!(statuses, [SysExStatus::Complete]);
+        } else {
+            assert_eq!(statuses[0], SysExStatus::Start);
+            assert!(
+                statuses[1..statuses.len() - 1]
+                    .iter()
+                    .all(|s| *s == SysExStatus::Continue)
+            );
+            assert_eq!(statuses[statuses.len() - 1], SysExStatus::End);
+        }
+        assert!(
+            packets[..packets.len() - 1]
+                .iter()
+                .all(|p| p.data().len() == 6)
+        );
+        let data: Vec<u8> = packets.iter().flat_map(|p| p.data().to_vec()).collect();
+        assert_eq!(data, sysex[1..sysex.len() - 1]);
+        assert!(packets.iter().all(|p| p.group() == 2));
+    }
+}
+
+#[test]
+fn sysex_packing_does_not_depend_on_how_the_bytes_arrive() {
+    let sysex = sysex_of(12);
+    let mut to_ump = Midi1ToUmp::new(0).unwrap();
+    let mut packets = Vec::new();
+    for byte in &sysex {
+        to_ump.push(*byte, |p| packets.push(p));
+    }
+    // 12 bytes: a start and an end packet, not an empty end after two full ones.
+    let expected: Vec<Ump> = SysEx7Packets::new(&sysex, 0).unwrap().collect();
+    assert_eq!(packets, expected);
+    assert_eq!(packets.len(), 2);
+}
+
+#[test]
+fn real_time_bytes_inside_sysex_come_out_first_and_the_sysex_whole() {
+    let mut stream = sysex_of(10);
+    stream.insert(4, 0xF8);
+    let (packets, back) = bytes_round_trip(&stream);
+    assert_eq!(packets[0].words(), &[0x10F8_0000]);
+    let mut expected = vec![0xF8];
+    expected.extend(sysex_of(10));
+    assert_eq!(back, expected);
+}
+
+#[test]
+fn running_status_is_expanded() {
+    let (packets, back) = bytes_round_trip(&[0x90, 60, 100, 62, 100]);
+    assert_eq!(packets.len(), 2);
+    assert_eq!(back, [0x90, 60, 100, 0x90, 62, 100]);
+}
+
+#[test]
+fn sysex_packets_refuse_what_is_not_one_sysex_message() {
+    assert!(SysEx7Packets::new(&[0xF0, 1], 0).is_err());
+    assert!(SysEx7Packets::new(&[0x90, 1, 0xF7], 0).is_err());
+    assert!(SysEx7Packets::new(&[0xF0, 0x80, 0xF7], 0).is_err());
+    assert!(SysEx7Packets::new(&[0xF0, 0xF7], 16).is_err());
+}
+
+#[test]
+fn ump_to_midi1_counts_what_it_cannot_join_or_has_no_bytes_for() {
+    let mut to_bytes = UmpToMidi1::<8>::new();
+    let mut out = Vec::new();
+    let mut push =
+        |t: &mut UmpToMidi1<8>, p: Ump| t.push(p, |_, e| out.push(e.as_bytes().to_vec()));
+    let continue_alone = SysEx7::new(0, SysExStatus::Continue, &[1])
+        .unwrap()
+        .packet();
+    push(&mut to_bytes, continue_alone);
+    let long: Vec<Ump> = SysEx7Packets::new(&sysex_of(7), 0).unwrap().collect();
+    for p in long {
+        push(&mut to_bytes, p);
+    }
+    push(
+        &mut to_bytes,
+        Midi2ChannelVoice::pitch_bend(0, 0, 0).unwrap().packet(),
+    );
+    let start0 = SysEx7::new(0, SysExStatus::Start, &[1]).unwrap().packet();
+    let start1 = SysEx7::new(1, SysExStatus::Start, &[2]).unwrap().packet();
+    push(&mut to_bytes, start0);
+    push(&mut to_bytes, start1);
+    push(
+        &mut to_bytes,
+        SysEx7::new(0, SysExStatus::End, &[3]).unwrap().packet(),
+    );
+    assert_eq!(out, [vec![0xF0, 1, 3, 0xF7]]);
+    assert_eq!(
+        to_bytes.stats(),
+        UmpToMidi1Stats {
+            no_byte_form: 1,
+            invalid: 0,
+            sysex_out_of_sequence: 1,
+            sysex_too_long: 1,
+            sysex_interleaved: 1,
+        }
+    );
+}
+
+#[test]
+fn an_unterminated_sysex_is_ended_and_counted() {
+    let mut to_ump = Midi1ToUmp::new(0).unwrap();
+    let mut packets = Vec::new();
+    to_ump.parse(&[0xF0, 1, 2, 0x90, 60, 100], |p| packets.push(p));
+    assert_eq!(
+        packets[0],
+        SysEx7::new(0, SysExStatus::Complete, &[1, 2])
+            .unwrap()
+            .packet()
+    );
+    assert_eq!(packets.len(), 2);
+    assert_eq!(to_ump.stats().unterminated_sysex, 1);
+}
+
+// --- MIDI 1.0 protocol <-> MIDI 2.0 protocol ---
+
+fn m1(message: MidiMessage) -> Ump {
+    Midi1ChannelVoice::new(0, message).unwrap().packet()
+}
+
+fn up_all(translator: &mut Midi1ToMidi2, messages: &[MidiMessage]) -> Vec<Ump> {
+    let mut out = Vec::new();
+    for m in messages {
+        translator.push(m1(*m), |p| out.push(p));
+    }
+    out
+}
+
+fn down_all(packets: &[Ump]) -> Vec<MidiMessage> {
+    let mut down = Midi2ToMidi1::new();
+    let mut out = Vec::new();
+    for p in packets {
+        down.push(*p, |q| {
+            out.push(Midi1ChannelVoice::try_from(q).unwrap().message())
+        });
+    }
+    out
+}
+
+fn cc(channel: u8, controller: u8, value: u8) -> MidiMessage {
+    MidiMessage::control_change(channel, controller, value).unwrap()
+}
+
+/// The controllers whose meaning depends on the messages around them.
+const STATEFUL: [u8; 9] = [0, 6, 32, 38, 96, 97, 98, 99, 100];
+
+#[test]
+fn every_midi1_channel_voice_message_survives_midi2_and_back() {
+    let mut checked = 0;
+    for status in 0x80..=0xEFu8 {
+        for data1 in 0..=127u8 {
+            for data2 in 0..=127u8 {
+                let Ok(message) = MidiMessage::parse(&[status, data1, data2])
+                    .or_else(|_| MidiMessage::parse(&[status, data1]))
+                else {
+                    continue;
+                };
+                if matches!(status & 0xF0, 0xC0 | 0xD0) && data2 > 0 {
+                    continue;
+                }
+                let controller = message.controller();
+                if controller.is_some_and(|c| STATEFUL.contains(&c) || c == 101) {
+                    continue;
+                }
+                let midi2 = up_all(&mut Midi1ToMidi2::new(), &[message]);
+                assert_eq!(midi2.len(), 1);
+                let back = down_all(&midi2);
+                if status & 0xF0 == 0x90 && data2 == 0 {
+                    // The spec's rule: Note On velocity 0 is a Note Off.
+                    let off = MidiMessage::note_off(status & 0xF, data1, 0).unwrap();
+                    assert_eq!(back, [off]);
+                    assert!(back[0].is_note_off() && message.is_note_off());
+                } else {
+                    assert_eq!(back, [message]);
+                }
+                checked += 1;
+            }
+        }
+    }
+    // 16 channels × (3 note/pressure kinds × 128² + 119 CCs × 128 + 128
+    // programs + 128 pressures + 128² bends), less the stateful CCs.
+    assert_eq!(checked, 16 * (4 * 128 * 128 + (128 - 10) * 128 + 2 * 128));
+}
+
+#[test]
+fn note_on_with_velocity_0_becomes_a_midi2_note_off() {
+    let out = up_all(
+        &mut Midi1ToMidi2::new(),
+        &[MidiMessage::note_on(3, 60, 0).unwrap()],
+    );
+    assert_eq!(
+        out,
+        [Midi2ChannelVoice::note_off(0, 3, 60, 0, 0, 0)
+            .unwrap()
+            .packet()]
+    );
+}
+
+#[test]
+fn velocities_and_values_scale_by_the_specification() {
+    let out = up_all(
+        &mut Midi1ToMidi2::new(),
+        &[
+            MidiMessage::note_on(0, 60, 64).unwrap(),
+            MidiMessage::note_on(0, 60, 127).unwrap(),
+            cc(0, 1, 64),
+            cc(0, 1, 127),
+            MidiMessage::pitch_bend_change(0, 0x2000).unwrap(),
+            MidiMessage::channel_pressure(0, 0).unwrap(),
+        ],
+    );
+    let views: Vec<Midi2ChannelVoice> = out
+        .iter()
+        .map(|p| Midi2ChannelVoice::try_from(*p).unwrap())
+        .collect();
+    assert_eq!(views[0].velocity(), Some(0x8000));
+    assert_eq!(views[1].velocity(), Some(0xFFFF));
+    assert_eq!(views[2].value(), Some(0x8000_0000));
+    assert_eq!(views[3].value(), Some(0xFFFF_FFFF));
+    assert_eq!(views[4].value(), Some(0x8000_0000));
+    assert_eq!(views[5].value(), Some(0));
+}
+
+#[test]
+fn a_midi2_note_on_that_shifts_to_velocity_0_becomes_velocity_1() {
+    for velocity in [0u16, 1, 0x01FF] {
+        let on = Midi2ChannelVoice::note_on(0, 0, 60, velocity, 0, 0).unwrap();
+        assert_eq!(
+            down_all(&[on.packet()]),
+            [MidiMessage::note_on(0, 60, 1).unwrap()]
+        );
+    }
+    let off = Midi2ChannelVoice::note_off(0, 0, 60, 0x01FF, 0, 0).unwrap();
+    assert_eq!(
+        down_all(&[off.packet()]),
+        [MidiMessage::note_off(0, 60, 0).unwrap()]
+    );
+    let on = Midi2ChannelVoice::note_on(0, 0, 60, 0x0200, 0, 0).unwrap();
+    assert_eq!(
+        down_all(&[on.packet()]),
+        [MidiMessage::note_on(0, 60, 1).unwrap()]
+    );
+}
+
+#[test]
+fn bank_select_and_program_change_become_one_program_change_and_back() {
+    let sequence = [
+        cc(1, 0, 5),
+        cc(1, 32, 6),
+        MidiMessage::program_change(1, 7).unwrap(),
+    ];
+    let mut up = Midi1ToMidi2::new();
+    let midi2 = up_all(&mut up, &sequence);
+    assert_eq!(
+        midi2,
+        [Midi2ChannelVoice::program_change(0, 1, 7, Some((5, 6)))
+            .unwrap()
+            .packet()]
+    );
+    assert_eq!(down_all(&midi2), sequence);
+    // The bank went with that Program Change; the next has none.
+    let next = up_all(&mut up, &[MidiMessage::program_change(1, 8).unwrap()]);
+    assert_eq!(
+        next,
+        [Midi2ChannelVoice::program_change(0, 1, 8, None)
+            .unwrap()
+            .packet()]
+    );
+}
+
+#[test]
+fn a_bank_msb_alone_is_sent_with_lsb_0() {
+    let midi2 = up_all(
+        &mut Midi1ToMidi2::new(),
+        &[cc(0, 0, 3), MidiMessage::program_change(0, 1).unwrap()],
+    );
+    assert_eq!(
+        midi2,
+        [Midi2ChannelVoice::program_change(0, 0, 1, Some((3, 0)))
+            .unwrap()
+            .packet()]
+    );
+}
+
+#[test]
+fn bank_state_is_kept_per_group_and_channel() {
+    let mut up = Midi1ToMidi2::new();
+    let mut out = Vec::new();
+    up.push(
+        Midi1ChannelVoice::new(1, cc(0, 0, 9)).unwrap().packet(),
+        |p| out.push(p),
+    );
+    up.push(m1(MidiMessage::program_change(0, 1).unwrap()), |p| {
+        out.push(p)
+    });
+    up.push(m1(MidiMessage::program_change(1, 1).unwrap()), |p| {
+        out.push(p)
+    });
+    up.push(
+        Midi1ChannelVoice::new(1, MidiMessage::program_change(0, 2).unwrap())
+            .unwrap()
+            .packet(),
+        |p| out.push(p),
+    );
+    assert_eq!(
+        out,
+        [
+            Midi2ChannelVoice::program_change(0, 0, 1, None)
+                .unwrap()
+                .packet(),
+            Midi2ChannelVoice::program_change(0, 1, 1, None)
+                .unwrap()
+                .packet(),
+            Midi2ChannelVoice::program_change(1, 0, 2, Some((9, 0)))
+                .unwrap()
+                .packet(),
+        ]
+    );
+}
+
+#[test]
+fn an_rpn_sequence_becomes_one_registered_controller_and_back() {
+    for (msb_cc, lsb_cc) in [(101u8, 100u8), (99, 98)] {
+        for (value_msb, value_lsb) in [(0, 0), (2, 0), (64, 0), (127, 127), (5, 99)] {
+            let sequence = [
+                cc(2, msb_cc, 0x11),
+                cc(2, lsb_cc, 0x22),
+                cc(2, 6, value_msb),
+                cc(2, 38, value_lsb),
+            ];
+            let midi2 = up_all(&mut Midi1ToMidi2::new(), &sequence);
+            let value = scale_up(u32::from(value_msb) << 7 | u32::from(value_lsb), 14, 32).unwrap();
+            let expected = if msb_cc == 101 {
+                Midi2ChannelVoice::registered_controller(0, 2, 0x11, 0x22, value)
+            } else {
+                Midi2ChannelVoice::assignable_controller(0, 2, 0x11, 0x22, value)
+            };
+            assert_eq!(midi2, [expected.unwrap().packet()]);
+            assert_eq!(down_all(&midi2), sequence);
+        }
+    }
+}
+
+#[test]
+fn a_data_entry_msb_waits_for_its_lsb() {
+    let mut up = Midi1ToMidi2::new();
+    assert!(up_all(&mut up, &[cc(0, 101, 0), cc(0, 100, 0), cc(0, 6, 12)]).is_empty());
+    // A further CC 6 sends the one that waited, with LSB 0.
+    let out = up_all(&mut up, &[cc(0, 6, 13)]);
+    assert_eq!(
+        out,
+        [
+            Midi2ChannelVoice::registered_controller(0, 0, 0, 0, 12 << 25)
+                .unwrap()
+                .packet()
+        ]
+    );
+    // A new parameter number sends the one that waits.
+    let out = up_all(&mut up, &[cc(0, 101, 0)]);
+    assert_eq!(
+        out,
+        [
+            Midi2ChannelVoice::registered_controller(0, 0, 0, 0, 13 << 25)
+                .unwrap()
+                .packet()
+        ]
+    );
+}
+
+#[test]
+fn a_data_entry_lsb_alone_completes_the_last_msb() {
+    let mut up = Midi1ToMidi2::new();
+    let out = up_all(
+        &mut up,
+        &[
+            cc(0, 101, 0),
+            cc(0, 100, 1),
+            cc(0, 6, 64),
+            cc(0, 38, 1),
+            cc(0, 38, 2),
+        ],
+    );
+    let value = |lsb: u32| scale_up(64 << 7 | lsb, 14, 32).unwrap();
+    assert_eq!(
+        out,
+        [
+            Midi2ChannelVoice::registered_controller(0, 0, 0, 1, value(1))
+                .unwrap()
+                .packet(),
+            Midi2ChannelVoice::registered_controller(0, 0, 0, 1, value(2))
+                .unwrap()
+                .packet(),
+        ]
+    );
+}
+
+#[test]
+fn flush_sends_what_waits_and_nothing_twice() {
+    let mut up = Midi1ToMidi2::new();
+    up_all(&mut up, &[cc(3, 99, 1), cc(3, 98, 2), cc(3, 6, 127)]);
+    let mut out = Vec::new();
+    up.flush(|p| out.push(p));
+    up.flush(|p| out.push(p));
+    assert_eq!(
+        out,
+        [
+            Midi2ChannelVoice::assignable_controller(
+                0,
+                3,
+                1,
+                2,
+                scale_up(127 << 7, 14, 32).unwrap()
+            )
+            .unwrap()
+            .packet()
+        ]
+    );
+    assert_eq!(
+        down_all(&out),
+        [cc(3, 99, 1), cc(3, 98, 2), cc(3, 6, 127), cc(3, 38, 0)]
+    );
+}
+
+#[test]
+fn data_entry_without_a_parameter_is_dropped_and_counted() {
+    let mut up = Midi1ToMidi2::new();
+    let out = up_all(
+        &mut up,
+        &[
+            cc(0, 6, 1),
+            cc(0, 38, 1),
+            cc(0, 96, 0),
+            cc(0, 101, 127),
+            cc(0, 100, 127),
+            cc(0, 6, 1),
+        ],
+    );
+    assert!(out.is_empty());
+    assert_eq!(up.stats().data_entry_without_parameter, 4);
+}
+
+#[test]
+fn reset_all_controllers_deselects_the_parameter() {
+    let mut up = Midi1ToMidi2::new();
+    let out = up_all(
+        &mut up,
+        &[cc(0, 101, 0), cc(0, 100, 0), cc(0, 121, 0), cc(0, 6, 1)],
+    );
+    assert_eq!(
+        out,
+        [Midi2ChannelVoice::control_change(0, 0, 121, 0)
+            .unwrap()
+            .packet()]
+    );
+    assert_eq!(up.stats().data_entry_without_parameter, 1);
+}
+
+#[test]
+fn data_increment_and_decrement_are_relative_controllers_of_one_step() {
+    for (controller, delta) in [(96u8, 1i32 << 18), (97, -(1 << 18))] {
+        for (msb_cc, lsb_cc) in [(101u8, 100u8), (99, 98)] {
+            let sequence = [cc(0, msb_cc, 3), cc(0, lsb_cc, 4), cc(0, controller, 0)];
+            let midi2 = up_all(&mut Midi1ToMidi2::new(), &sequence);
+            let expected = if msb_cc == 101 {
+                Midi2ChannelVoice::relative_registered_controller(0, 0, 3, 4, delta)
+            } else {
+                Midi2ChannelVoice::relative_assignable_controller(0, 0, 3, 4, delta)
+            };
+            assert_eq!(midi2, [expected.unwrap().packet()]);
+            assert_eq!(down_all(&midi2), sequence);
+        }
+    }
+}
+
+#[test]
+fn what_has_no_midi1_form_is_dropped_and_counted() {
+    let mut down = Midi2ToMidi1::new();
+    let mut out = Vec::new();
+    let dropped = [
+        Midi2ChannelVoice::registered_per_note_controller(0, 0, 60, 1, 2).unwrap(),
+        Midi2ChannelVoice::assignable_per_note_controller(0, 0, 60, 1, 2).unwrap(),
+        Midi2ChannelVoice::per_note_pitch_bend(0, 0, 60, 0).unwrap(),
+        Midi2ChannelVoice::per_note_management(0, 0, 60, true, false).unwrap(),
+        Midi2ChannelVoice::relative_registered_controller(0, 0, 0, 0, 5).unwrap(),
+    ];
+    for m in dropped {
+        down.push(m.packet(), |p| out.push(p));
+    }
+    assert!(out.is_empty());
+    let with_attribute = Midi2ChannelVoice::note_on(0, 0, 60, 0xFFFF, 3, 0x7900).unwrap();
+    down.push(with_attribute.packet(), |p| out.push(p));
+    down.push(Ump::parse(&[0x4070_0000, 0]).unwrap(), |p| out.push(p));
+    assert_eq!(out, [m1(MidiMessage::note_on(0, 60, 127).unwrap())]);
+    assert_eq!(
+        down.stats(),
+        TranslationStats {
+            per_note_controllers: 2,
+            per_note_pitch_bends: 1,
+            per_note_management: 1,
+            note_attributes: 1,
+            relative_controllers: 1,
+            data_entry_without_parameter: 0,
+            parameter_controllers: 0,
+            invalid: 1,
+        }
+    );
+}
+
+#[test]
+fn midi2_control_changes_that_would_select_banks_or_parameters_are_dropped() {
+    let mut down = Midi2ToMidi1::new();
+    let mut out = Vec::new();
+    for index in [0u8, 6, 32, 38, 96, 97, 98, 99, 100, 101] {
+        down.push(
+            Midi2ChannelVoice::control_change(0, 0, index, 0)
+                .unwrap()
+                .packet(),
+            |p| out.push(p),
+        );
+    }
+    assert!(out.is_empty());
+    assert_eq!(down.stats().parameter_controllers, 10);
+    for index in [1u8, 5, 7, 31, 33, 37, 39, 95, 102, 127] {
+        down.push(
+            Midi2ChannelVoice::control_change(0, 0, index, 0)
+                .unwrap()
+                .packet(),
+            |p| out.push(p),
+        );
+    }
+    assert_eq!(out.len(), 10);
+}
+
+#[test]
+fn other_message_types_pass_through_both_protocol_translators() {
+    let others = [
+        Ump::parse(&[0x10F8_0000]).unwrap(),
+        Ump::parse(&[0x3000_0000, 0]).unwrap(),
+        Ump::parse(&[0x0010_0001]).unwrap(),
+        Ump::parse(&[0xD010_0000, 1, 0, 0]).unwrap(),
+        Ump::parse(&[0x6000_0000]).unwrap(),
+    ];
+    for p in others {
+        let mut out = Vec::new();
+        Midi1ToMidi2::new().push(p, |q| out.push(q));
+        Midi2ToMidi1::new().push(p, |q| out.push(q));
+        assert_eq!(out, [p, p]);
+    }
+}
+
+#[test]
+fn midi2_to_midi1_keeps_the_group() {
+    let mut out = Vec::new();
+    Midi2ToMidi1::new().push(
+        Midi2ChannelVoice::control_change(9, 3, 1, u32::MAX)
+            .unwrap()
+            .packet(),
+        |p| out.push(p),
+    );
+    assert_eq!(
+        out,
+        [Midi1ChannelVoice::new(9, cc(3, 1, 127)).unwrap().packet()]
+    );
+}
