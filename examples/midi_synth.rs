@@ -351,6 +351,8 @@ fn render(mut stream: MidiStream, frames: usize, clock: MidiClock, start: Instan
                     }
                     synth.release_source(source);
                 }
+                // A MIDI 1.0 stream delivers no packets.
+                Event::Ump(_) | Event::SysEx7 { .. } | Event::SysEx8 { .. } => {}
             }
             received += 1;
         }
@@ -1016,6 +1018,7 @@ mod live {
                         Event::Message(message) => synth.handle(scheduled.source, message),
                         Event::SysEx(bytes) => synth.sysex(bytes),
                         Event::Lost { .. } => synth.release_source(scheduled.source),
+                        Event::Ump(_) | Event::SysEx7 { .. } | Event::SysEx8 { .. } => {}
                     }
                 }
                 render_interleaved(&mut synth, &mut data[done * channels..], channels);

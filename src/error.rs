@@ -184,6 +184,14 @@ pub enum SendError {
         /// The stream's SysEx capacity, in bytes.
         max: usize,
     },
+    /// The packet is not a Universal MIDI Packet its view accepts (a
+    /// reserved status or reserved bits set): nothing was sent.
+    InvalidUmp(crate::ump::UmpError),
+    /// The message has no form in the stream's protocol (a MIDI 2.0
+    /// per-note controller to a MIDI 1.0 stream, say): it is dropped, and
+    /// counted in the source's translation statistics, never sent as
+    /// something else.
+    NoEquivalent,
     /// The System Exclusive message these bytes belong to is lost: an
     /// earlier piece found no room or made it too large, or it was cut off
     /// before its `0xF7`. It was counted once, when it was lost; its pieces
@@ -200,6 +208,10 @@ impl fmt::Display for SendError {
                 f,
                 "System Exclusive of {len} bytes exceeds the {max}-byte SysEx capacity"
             ),
+            SendError::InvalidUmp(err) => write!(f, "not a valid packet: {err}"),
+            SendError::NoEquivalent => {
+                f.write_str("no equivalent in the stream's protocol; dropped and counted")
+            }
             SendError::SysExLost => {
                 f.write_str("the System Exclusive message these bytes belong to is lost")
             }
@@ -211,6 +223,7 @@ impl core::error::Error for SendError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             SendError::Invalid(err) => Some(err),
+            SendError::InvalidUmp(err) => Some(err),
             _ => None,
         }
     }

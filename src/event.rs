@@ -3,6 +3,7 @@
 //! below both.
 
 use crate::message::MidiMessage;
+use crate::ump::Ump;
 
 /// A MIDI message and the time it arrived, in 8 bytes.
 ///
@@ -36,13 +37,43 @@ impl MidiEvent {
 
 /// One thing a [`MidiStream`](crate::MidiStream) delivers, in the order of
 /// the stream.
+///
+/// A stream of the MIDI 1.0 protocol ([`Protocol::Midi1`](crate::Protocol),
+/// the default) delivers [`Message`](Self::Message), [`SysEx`](Self::SysEx)
+/// and [`Lost`](Self::Lost); one of the MIDI 2.0 protocol delivers
+/// [`Ump`](Self::Ump), [`SysEx7`](Self::SysEx7), [`SysEx8`](Self::SysEx8)
+/// and [`Lost`](Self::Lost). Sources translate what they are given into the
+/// stream's protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event<'a> {
-    /// A short message.
+    /// A MIDI 1.0 short message.
     Message(MidiMessage),
-    /// A whole System Exclusive message, `0xF0` to `0xF7`, lent by the
-    /// stream until the next call.
+    /// A whole MIDI 1.0 System Exclusive message, `0xF0` to `0xF7`, lent by
+    /// the stream until the next call.
     SysEx(&'a [u8]),
+    /// A Universal MIDI Packet: MIDI 2.0 channel voice (message type 4),
+    /// system (1), utility (0), flex data (0xD), UMP stream (0xF), mixed
+    /// data sets and reserved types, whole.
+    Ump(Ump),
+    /// A whole System Exclusive message of 7-bit data on `group`, from its
+    /// SysEx7 packets (or a MIDI 1.0 SysEx, on group 0): the data bytes,
+    /// without `0xF0` and `0xF7`, lent until the next call.
+    SysEx7 {
+        /// The UMP group, 0 to 15.
+        group: u8,
+        /// The data bytes, each below `0x80`.
+        data: &'a [u8],
+    },
+    /// A whole System Exclusive 8 message from its SysEx8 packets, lent
+    /// until the next call.
+    SysEx8 {
+        /// The UMP group, 0 to 15.
+        group: u8,
+        /// The stream ID of its packets.
+        stream_id: u8,
+        /// The data bytes.
+        data: &'a [u8],
+    },
     /// `count` messages were lost here: refused for lack of room, a SysEx
     /// that never arrived whole, or losses the source reported. Every event
     /// its source sent before the loss came before this one, every event it

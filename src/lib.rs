@@ -103,7 +103,7 @@ pub use buffer::{MidiBufferConsumer, MidiBufferProducer, midi_buffer};
 pub use error::{MidiError, SendError};
 pub use event::{Event, MidiEvent, Received, Scheduled};
 pub use message::{MessageKind, MidiMessage};
-pub use stream::{MidiStream, StreamBuilder, StreamSource};
+pub use stream::{MidiStream, Protocol, StreamBuilder, StreamSource};
 #[cfg(feature = "std")]
 pub use timing::MidiClock;
 pub use timing::{BlockScheduler, SchedulerStats};

@@ -75,6 +75,10 @@ use crate::event::{Event, MidiEvent, Received};
 use crate::message::MidiMessage;
 use crate::parser::{Parsed, SysExEnd};
 use crate::spsc::{Consumer, Producer, SpscRingBuffer};
+use crate::ump::{
+    Midi1ChannelVoice, Midi1ToMidi2, Midi2ChannelVoice, Midi2ToMidi1, SysEx7, SysEx8, SysExStatus,
+    SystemMessage, TranslationStats, Ump,
+};
 
 /// The largest SysEx capacity a stream can have, in bytes: a SysEx's length
 /// travels in 24 bits (16 MiB).
@@ -91,6 +95,15 @@ const TAG_LOST: u8 = 0x81;
 const TAG_LOST_WIDE: u8 = 0x82;
 /// An entry tag: the continuation of the entry before it.
 const TAG_MORE: u8 = 0x83;
+/// Entry tags `0x91` to `0x94`: a Universal MIDI Packet of 1 to 4 words,
+/// in the entries after this one, two words each (written in one commit).
+const TAG_UMP: u8 = 0x90;
+/// Entry tags `0xA0 | group`: a SysEx of 7-bit data on that group waits in
+/// the byte ring, `0xF0` to `0xF7` (a stream of the MIDI 2.0 protocol).
+const TAG_SYSEX7: u8 = 0xA0;
+/// Entry tags `0xB0 | group`: a SysEx8 on that group waits in the byte
+/// ring: its stream ID, then its data.
+const TAG_SYSEX8: u8 = 0xB0;
 /// The most messages a one-entry loss report counts.
 const MAX_LOST_NARROW: usize = 0xFF_FFFF;
 /// Entries kept free for a loss report and, before a message is written,
@@ -147,6 +160,22 @@ impl Entry {
         };
         let low = (n & 0xFF_FFFF) as usize;
         ([Self::tagged(TAG_LOST_WIDE, low, time), more], 2)
+    }
+
+    /// The entries of `packet` stamped `time`: a head, then its words two
+    /// an entry.
+    fn packet(packet: &Ump, time: u32) -> ([Entry; 3], usize) {
+        let words = packet.to_array();
+        let len = packet.len();
+        let head = Self {
+            data: [0, 0, 0, TAG_UMP + len as u8],
+            time,
+        };
+        let pair = |i: usize| Self {
+            data: words[i].to_le_bytes(),
+            time: words[i + 1],
+        };
+        ([head, pair(0), pair(2)], 1 + len.div_ceil(2))
     }
 
     /// The count of a two-entry loss report: this entry's 24 bits and the
@@ -230,6 +259,23 @@ fn classify(bytes: &[u8], in_sysex: bool) -> Result<Input<'_>, MidiError> {
     Ok(Input::SysEx { start, body, end })
 }
 
+/// The protocol a [`MidiStream`] delivers to the audio thread. Its sources
+/// take both and translate, by the MIDI 2.0 specification's default
+/// translation ([`ump`](crate::ump)), on the thread that sends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// MIDI 1.0: [`Event::Message`], [`Event::SysEx`] and [`Event::Lost`].
+    /// Packets of a UMP source lose their group; what has no MIDI 1.0 form
+    /// is refused with [`SendError::NoEquivalent`] and counted.
+    #[default]
+    Midi1,
+    /// MIDI 2.0: [`Event::Ump`], [`Event::SysEx7`], [`Event::SysEx8`] and
+    /// [`Event::Lost`]. MIDI 1.0 input arrives on group 0, translated to
+    /// MIDI 2.0 channel voice messages; a Data Entry MSB is sent at once,
+    /// and again with its LSB when Data Entry LSB follows.
+    Midi2,
+}
+
 /// Creates streams; from [`MidiStream::builder`].
 ///
 /// ```
@@ -243,6 +289,7 @@ fn classify(bytes: &[u8], in_sysex: bool) -> Result<Input<'_>, MidiError> {
 pub struct StreamBuilder {
     capacity: usize,
     sysex_bytes: usize,
+    protocol: Protocol,
 }
 
 impl Default for StreamBuilder {
@@ -250,13 +297,16 @@ impl Default for StreamBuilder {
         Self {
             capacity: 256,
             sysex_bytes: 0,
+            protocol: Protocol::Midi1,
         }
     }
 }
 
 impl StreamBuilder {
-    /// Room for `messages` messages per source (default 256). A SysEx takes
-    /// one of them, plus its bytes.
+    /// Room for `messages` messages per source (default 256): MIDI 1.0
+    /// short messages, or in a MIDI 2.0 stream packets of 32 or 64 bits (a
+    /// 96- or 128-bit packet takes the room of one and a half). A SysEx
+    /// takes one of them, plus its bytes.
     pub fn capacity(mut self, messages: usize) -> Self {
         self.capacity = messages;
         self
@@ -267,6 +317,23 @@ impl StreamBuilder {
     /// refused as too large). At most [`MAX_SYSEX_BYTES`].
     pub fn sysex_bytes(mut self, bytes: usize) -> Self {
         self.sysex_bytes = bytes;
+        self
+    }
+
+    /// The protocol the audio thread receives (default [`Protocol::Midi1`]).
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage, MidiStream, Protocol};
+    /// use bbx_midi::ump::Midi2ChannelVoice;
+    ///
+    /// let (mut source, mut stream) = MidiStream::builder().protocol(Protocol::Midi2).build();
+    /// source.try_send_at(MidiMessage::note_on(0, 60, 64)?, 0); // a MIDI 1.0 keyboard...
+    /// let expected = Midi2ChannelVoice::note_on(0, 0, 60, 0x8000, 0, 0)?.packet();
+    /// assert_eq!(stream.try_recv().unwrap().event, Event::Ump(expected)); // ...a MIDI 2.0 synth
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.protocol = protocol;
         self
     }
 
@@ -313,6 +380,7 @@ impl StreamBuilder {
         let Self {
             capacity,
             sysex_bytes,
+            protocol,
         } = self;
         assert!(n > 0, "MidiStream: at least one source is needed, got 0");
         assert!(
@@ -323,7 +391,13 @@ impl StreamBuilder {
             sysex_bytes <= MAX_SYSEX_BYTES,
             "MidiStream: sysex_bytes {sysex_bytes} exceeds the maximum, {MAX_SYSEX_BYTES}"
         );
-        let Some(slots) = capacity.checked_add(RESERVE) else {
+        // Entries: one a MIDI 1.0 message; two a 64-bit packet, and room for
+        // the largest packet (three) even at capacity 1.
+        let entries = match protocol {
+            Protocol::Midi1 => Some(capacity),
+            Protocol::Midi2 => capacity.checked_mul(2).map(|e| e.max(3)),
+        };
+        let Some(slots) = entries.and_then(|e| e.checked_add(RESERVE)) else {
             panic!("MidiStream: capacity {capacity} is too large")
         };
         let mut producers = Vec::with_capacity(n);
@@ -342,10 +416,17 @@ impl StreamBuilder {
                 bytes: bytes_tx,
                 index,
                 capacity,
+                protocol,
+                up: match protocol {
+                    Protocol::Midi1 => None,
+                    Protocol::Midi2 => Some(Box::new(Midi1ToMidi2::new())),
+                },
+                down: Midi2ToMidi1::new(),
                 pending: 0,
                 pending_time: 0,
                 last_time: 0,
                 assembly: Assembly::Idle,
+                kind: SysExKind::Bytes,
             });
             consumers.push(SourceRx {
                 entries: entries_rx,
@@ -358,9 +439,57 @@ impl StreamBuilder {
             sources: consumers.into_boxed_slice(),
             scratch: alloc::vec![0; sysex_bytes].into_boxed_slice(),
             capacity,
+            protocol,
             lost: 0,
         };
         (producers, stream)
+    }
+}
+
+/// What a SysEx under way is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SysExKind {
+    /// MIDI 1.0 bytes (from `try_send_bytes_at`, or a parser): 7-bit data,
+    /// real-time bytes taken out, on group 0.
+    Bytes,
+    /// SysEx7 packets of this group.
+    Seven(u8),
+    /// SysEx8 packets of this group and stream ID.
+    Eight(u8, u8),
+}
+
+/// Up to eight entries written in one commit: what one call sends.
+struct Batch {
+    entries: [Entry; 8],
+    len: usize,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Self {
+            entries: [Entry::default(); 8],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, entries: &[Entry]) {
+        // The most one call sends is four MIDI 1.0 messages (a MIDI 2.0
+        // registered controller) or one 128-bit packet (three entries).
+        let end = self.len + entries.len();
+        debug_assert!(end <= self.entries.len());
+        if let Some(slots) = self.entries.get_mut(self.len..end) {
+            slots.copy_from_slice(entries);
+            self.len = end;
+        }
+    }
+
+    fn push_packet(&mut self, packet: &Ump, time: u32) {
+        let (entries, len) = Entry::packet(packet, time);
+        self.push(&entries[..len]);
+    }
+
+    fn as_slice(&self) -> &[Entry] {
+        &self.entries[..self.len]
     }
 }
 
@@ -372,19 +501,28 @@ impl StreamBuilder {
 /// share (a [`MidiClock`](crate::MidiClock), or any other), kept modulo
 /// 2³²; a source's stamps should not go backwards.
 ///
+/// It takes MIDI 1.0 (messages, bytes, parser output) and MIDI 2.0
+/// (Universal MIDI Packets), and translates what it is given into the
+/// stream's [`Protocol`].
+///
 /// Every way of sending comes in two forms: `try_send…` for a MIDI
 /// callback, which cannot wait (what finds no room is lost, and reported
 /// in the stream), and `try_push…` for a producer that keeps the message
-/// and tries again (nothing is counted). [`MidiMessage::INVALID`] and bytes
-/// that are not MIDI are never sent and never counted.
+/// and tries again (nothing is counted, nothing changes). Input that is not
+/// MIDI ([`MidiMessage::INVALID`] included) is never sent and never counted.
 pub struct StreamSource {
     entries: Producer<Entry>,
     /// `None` when the stream carries no SysEx.
     bytes: Option<Producer<u8>>,
     index: usize,
-    /// Messages the entry ring takes: one slot fewer than it has.
     capacity: usize,
-    /// Messages lost since the last loss entry was written: an entry for
+    protocol: Protocol,
+    /// MIDI 1.0 to 2.0, for a stream of the MIDI 2.0 protocol.
+    up: Option<Box<Midi1ToMidi2>>,
+    /// MIDI 2.0 to 1.0, for a stream of the MIDI 1.0 protocol (stateless
+    /// but for its counters).
+    down: Midi2ToMidi1,
+    /// Messages lost since the last loss report was written: a report for
     /// them goes in before the next thing sent.
     pending: usize,
     /// The latest time among the `pending` losses.
@@ -393,6 +531,8 @@ pub struct StreamSource {
     /// drop.
     last_time: u32,
     assembly: Assembly,
+    /// What the SysEx under way (or being discarded) is made of.
+    kind: SysExKind,
 }
 
 impl StreamSource {
@@ -404,20 +544,24 @@ impl StreamSource {
         self.entries.has_slots(n + RESERVE)
     }
 
-    /// Writes `entry`, after the loss report owed. The caller has checked
-    /// [`has_room`](Self::has_room) for it and every entry it writes next
-    /// in the same call.
+    /// Writes `entries` in one commit, after the loss report owed. The
+    /// caller has checked [`has_room`](Self::has_room) for them.
     #[inline]
-    fn emit(&mut self, entry: Entry) {
+    fn emit(&mut self, entries: &[Entry]) {
         if self.pending > 0 {
             let (report, len) = Entry::losses(self.pending, self.pending_time);
-            // One commit: the consumer never sees half a report.
             let written = self.entries.push_slice(&report[..len]);
             debug_assert_eq!(written, len);
             self.pending = 0;
         }
-        let written = self.entries.try_push(entry);
-        debug_assert!(written.is_ok());
+        if let [entry] = entries {
+            let written = self.entries.try_push(*entry);
+            debug_assert!(written.is_ok());
+        } else {
+            // One commit: the audio thread never sees part of them.
+            let written = self.entries.push_slice(entries);
+            debug_assert_eq!(written, entries.len());
+        }
     }
 
     /// Counts `n` messages lost at `time`: they will be reported after
@@ -446,8 +590,9 @@ impl StreamSource {
         }
     }
 
-    /// A status byte other than real-time ends a SysEx under way: an
-    /// assembled one never completed, a discarded one was counted already.
+    /// A MIDI 1.0 status byte other than real-time ends a SysEx under way:
+    /// an assembled one never completed, a discarded one was counted
+    /// already.
     fn end_sysex_by(&mut self, message: MidiMessage, time: u32) {
         if self.assembly == Assembly::Idle || is_real_time(message.status()) {
             return;
@@ -457,6 +602,83 @@ impl StreamSource {
             self.lose(1, time);
         }
         self.assembly = Assembly::Idle;
+    }
+
+    /// Sends what `batch` holds, or, when there is no room, loses `lost`
+    /// (`counted`) or nothing.
+    fn send_batch(
+        &mut self,
+        batch: &Batch,
+        time: u32,
+        counted: bool,
+        lost: usize,
+    ) -> Result<(), SendError> {
+        if self.has_room(batch.len) {
+            self.emit(batch.as_slice());
+            Ok(())
+        } else {
+            if counted {
+                self.lose(lost, time);
+            }
+            Err(SendError::Full)
+        }
+    }
+
+    /// The entries a MIDI 1.0 message becomes in this stream's protocol.
+    /// In a MIDI 2.0 stream the translator's state changes: `saved` puts it
+    /// back.
+    fn translate_message(
+        &mut self,
+        message: MidiMessage,
+        time: u32,
+    ) -> (Batch, Option<crate::ump::Saved>) {
+        let mut batch = Batch::new();
+        let Some(up) = &mut self.up else {
+            batch.push(&[Entry::message(message, time)]);
+            return (batch, None);
+        };
+        if message.status() >= 0xF0 {
+            if let Ok(system) = SystemMessage::new(0, message) {
+                batch.push_packet(&system.packet(), time);
+            }
+            return (batch, None);
+        }
+        let saved = up.save(0, message.status() & 0x0F);
+        if let Ok(packet) = Midi1ChannelVoice::new(0, message) {
+            let mut out = |packet: Ump| batch.push_packet(&packet, time);
+            up.push(packet.packet(), &mut out);
+            // A lone Data Entry MSB is sent at once (and again with its LSB,
+            // if that follows): the stream cannot wait for what may never come.
+            up.flush(&mut out);
+        }
+        (batch, Some(saved))
+    }
+
+    /// Sends a MIDI 1.0 message, translated into the stream's protocol.
+    fn message_at(
+        &mut self,
+        message: MidiMessage,
+        time: u32,
+        counted: bool,
+    ) -> Result<(), SendError> {
+        if !message.is_valid() {
+            return Err(SendError::Invalid(MidiError::Invalid));
+        }
+        self.last_time = time;
+        if counted {
+            self.end_sysex_by(message, time);
+        }
+        let (batch, saved) = self.translate_message(message, time);
+        if !counted && !self.has_room(batch.len) {
+            if let (Some(up), Some(saved)) = (&mut self.up, saved) {
+                up.restore(saved);
+            }
+            return Err(SendError::Full);
+        }
+        if !counted {
+            self.end_sysex_by(message, time);
+        }
+        self.send_batch(&batch, time, counted, 1)
     }
 
     /// Sends `message` stamped with `time_us`; returns `false` when there
@@ -480,24 +702,13 @@ impl StreamSource {
     /// ```
     #[inline]
     pub fn try_send_at(&mut self, message: MidiMessage, time_us: u64) -> bool {
-        if !message.is_valid() {
-            return false;
-        }
-        let time = time_us as u32;
-        self.last_time = time;
-        self.end_sysex_by(message, time);
-        if self.has_room(1) {
-            self.emit(Entry::message(message, time));
-            true
-        } else {
-            self.lose(1, time);
-            false
-        }
+        self.message_at(message, time_us as u32, true).is_ok()
     }
 
     /// Sends `message` stamped with `time_us`, or gives it back in `Err`
     /// when there is no room (or it is [`MidiMessage::INVALID`]), counting
-    /// nothing: for a producer that keeps it and tries again.
+    /// nothing and changing nothing: for a producer that keeps it and tries
+    /// again.
     ///
     /// # Errors
     ///
@@ -514,17 +725,8 @@ impl StreamSource {
     /// ```
     #[inline]
     pub fn try_push_at(&mut self, message: MidiMessage, time_us: u64) -> Result<(), MidiMessage> {
-        if !message.is_valid() {
-            return Err(message);
-        }
-        let time = time_us as u32;
-        self.last_time = time;
-        if !self.has_room(1) {
-            return Err(message);
-        }
-        self.end_sysex_by(message, time);
-        self.emit(Entry::message(message, time));
-        Ok(())
+        self.message_at(message, time_us as u32, false)
+            .map_err(|_| message)
     }
 
     /// Sends `bytes` as a MIDI API delivers them, stamped with `time_us`:
@@ -596,22 +798,30 @@ impl StreamSource {
 
     fn bytes_at(&mut self, bytes: &[u8], time: u32, counted: bool) -> Result<(), SendError> {
         match classify(bytes, self.assembly != Assembly::Idle).map_err(SendError::Invalid)? {
-            Input::Message(message) => {
-                let sent = if counted {
-                    self.try_send_at(message, u64::from(time))
-                } else {
-                    self.try_push_at(message, u64::from(time)).is_ok()
-                };
-                if sent { Ok(()) } else { Err(SendError::Full) }
+            Input::Message(message) => self.message_at(message, time, counted),
+            Input::SysEx { start, body, end } => {
+                self.sysex_piece(SysExKind::Bytes, start, body, end, time, counted)
             }
-            Input::SysEx { start, body, end } => self.sysex_piece(start, body, end, time, counted),
         }
     }
 
-    /// Takes a piece of a SysEx: `body` holds its data bytes and any
-    /// real-time bytes among them.
+    /// The entry that publishes a whole SysEx of `len` bytes in the byte
+    /// ring.
+    fn sysex_entry(&self, kind: SysExKind, len: usize, time: u32) -> Entry {
+        let tag = match (self.protocol, kind) {
+            (Protocol::Midi1, _) => TAG_SYSEX,
+            (Protocol::Midi2, SysExKind::Bytes) => TAG_SYSEX7,
+            (Protocol::Midi2, SysExKind::Seven(group)) => TAG_SYSEX7 | group,
+            (Protocol::Midi2, SysExKind::Eight(group, _)) => TAG_SYSEX8 | group,
+        };
+        Entry::tagged(tag, len, time)
+    }
+
+    /// Takes a piece of a SysEx. For MIDI 1.0 bytes, `body` holds its data
+    /// bytes and any real-time bytes among them; for packets, data only.
     fn sysex_piece(
         &mut self,
+        kind: SysExKind,
         start: bool,
         body: &[u8],
         end: bool,
@@ -619,12 +829,21 @@ impl StreamSource {
         counted: bool,
     ) -> Result<(), SendError> {
         self.last_time = time;
-        let real_time = body.iter().filter(|&&b| b >= 0x80).count();
+        let real_time = match kind {
+            SysExKind::Bytes => body.iter().filter(|&&b| b >= 0x80).count(),
+            _ => 0,
+        };
         // Whether this piece's data goes into a SysEx being gathered, and
-        // that SysEx's length with it.
-        let gathering = start || self.assembly == Assembly::Assembling;
+        // that SysEx's length with it: `0xF0` and `0xF7` around 7-bit data,
+        // the stream ID before 8-bit data.
+        let same = self.kind == kind;
+        let gathering = start || (self.assembly == Assembly::Assembling && same);
         let staged = if start { 0 } else { self.staged() };
-        let len = staged + (body.len() - real_time) + usize::from(start) + usize::from(end);
+        let framing = match kind {
+            SysExKind::Eight(..) => usize::from(start),
+            _ => usize::from(start) + usize::from(end),
+        };
+        let len = staged + (body.len() - real_time) + framing;
         let max = self.sysex_capacity();
         let fits = gathering && len <= max;
         let entries = real_time + usize::from(fits && end);
@@ -640,6 +859,7 @@ impl StreamSource {
                 self.lose(1, time);
             }
             self.assembly = Assembly::Assembling;
+            self.kind = kind;
         }
         let after = if end {
             Assembly::Idle
@@ -652,14 +872,22 @@ impl StreamSource {
                 self.discard_sysex();
                 self.lose(1, time);
             }
-            self.assembly = after;
+            if gathering || same {
+                self.assembly = after;
+            }
             return Err(SendError::Full);
         }
-        for &byte in body.iter().filter(|&&b| b >= 0x80) {
-            self.emit(Entry::message(MidiMessage::from_valid(byte, 0, 0, 1), time));
+        if kind == SysExKind::Bytes {
+            for &byte in body.iter().filter(|&&b| b >= 0x80) {
+                self.emit(&[Entry::message(MidiMessage::from_valid(byte, 0, 0, 1), time)]);
+            }
         }
         if !gathering {
-            self.assembly = after;
+            // A piece of a SysEx already lost, or of one never started (a
+            // packet of another group or kind than the one under way).
+            if same {
+                self.assembly = after;
+            }
             return Err(SendError::SysExLost);
         }
         if !fits {
@@ -672,18 +900,26 @@ impl StreamSource {
             unreachable!("a SysEx fits only where there is a byte ring");
         };
         // Every `stage` fits: the ring has room for all `len` bytes.
-        let mut staged_all = !start || ring.stage(&[0xF0]);
-        for run in body.split(|&b| b >= 0x80) {
+        let mut staged_all = true;
+        if start {
+            let first = match kind {
+                SysExKind::Eight(_, stream_id) => stream_id,
+                _ => 0xF0,
+            };
+            staged_all &= ring.stage(&[first]);
+        }
+        for run in body.split(|&b| b >= 0x80 && kind == SysExKind::Bytes) {
             staged_all &= ring.stage(run);
         }
-        if end {
+        if end && !matches!(kind, SysExKind::Eight(..)) {
             staged_all &= ring.stage(&[0xF7]);
         }
         debug_assert!(staged_all);
         if end {
             // The bytes first, then the entry that lets the consumer read them.
             ring.commit_staged();
-            self.emit(Entry::tagged(TAG_SYSEX, len, time));
+            let entry = self.sysex_entry(kind, len, time);
+            self.emit(&[entry]);
             self.assembly = Assembly::Idle;
         }
         Ok(())
@@ -721,39 +957,221 @@ impl StreamSource {
     ) -> Result<(), SendError> {
         let time = time_us as u32;
         match parsed {
-            Parsed::Message(message) => {
-                if self.try_send_at(message, time_us) {
-                    Ok(())
-                } else {
-                    Err(SendError::Full)
-                }
-            }
+            Parsed::Message(message) => self.message_at(message, time, true),
             Parsed::SysEx(chunk) => {
                 let start = chunk.is_start();
-                if start || self.assembly != Assembly::Idle {
-                    match chunk.end() {
-                        Some(SysExEnd::Unterminated) => {
-                            if start || self.assembly == Assembly::Assembling {
-                                self.discard_sysex();
-                                self.lose(1, time);
-                            }
-                            self.assembly = Assembly::Idle;
-                            Err(SendError::SysExLost)
-                        }
-                        end => self.sysex_piece(
-                            start,
-                            chunk.data(),
-                            end == Some(SysExEnd::Terminated),
-                            time,
-                            true,
-                        ),
-                    }
-                } else {
-                    Err(SendError::Invalid(MidiError::NotSysEx {
+                if !start && self.assembly == Assembly::Idle {
+                    return Err(SendError::Invalid(MidiError::NotSysEx {
                         first: chunk.data().first().copied(),
-                    }))
+                    }));
+                }
+                match chunk.end() {
+                    Some(SysExEnd::Unterminated) => {
+                        if start || self.assembly == Assembly::Assembling {
+                            self.discard_sysex();
+                            self.lose(1, time);
+                        }
+                        self.assembly = Assembly::Idle;
+                        Err(SendError::SysExLost)
+                    }
+                    end => self.sysex_piece(
+                        SysExKind::Bytes,
+                        start,
+                        chunk.data(),
+                        end == Some(SysExEnd::Terminated),
+                        time,
+                        true,
+                    ),
                 }
             }
+        }
+    }
+
+    /// Sends a Universal MIDI Packet stamped with `time_us`, translated
+    /// into the stream's protocol: in a MIDI 2.0 stream MIDI 1.0 channel
+    /// voice packets (message type 2) become MIDI 2.0 ones and the others
+    /// go through whole; in a MIDI 1.0 stream MIDI 2.0 channel voice
+    /// packets become MIDI 1.0 messages (a registered controller becomes
+    /// four, sent together) and system and MIDI 1.0 packets their message.
+    /// SysEx7 and SysEx8 packets are gathered like SysEx pieces and
+    /// delivered whole; one SysEx is gathered at a time: a start on another
+    /// group cuts off the one under way (lost), like a new `0xF0`, and
+    /// pieces of a SysEx whose start was not taken give
+    /// [`SendError::SysExLost`].
+    ///
+    /// Wait-free; never allocates.
+    ///
+    /// # Errors
+    ///
+    /// * [`SendError::InvalidUmp`]: a packet its view refuses (reserved
+    ///   status or bits); nothing sent, nothing counted.
+    /// * [`SendError::NoEquivalent`]: no form in the stream's protocol
+    ///   (per-note controllers, SysEx8, utility, flex data… for MIDI 1.0);
+    ///   dropped, counted in [`translation_stats`](Self::translation_stats).
+    /// * [`SendError::Full`], [`SendError::TooLarge`],
+    ///   [`SendError::SysExLost`]: as for
+    ///   [`try_send_bytes_at`](Self::try_send_bytes_at).
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage, MidiStream};
+    /// use bbx_midi::ump::Midi2ChannelVoice;
+    ///
+    /// // A MIDI 2.0 controller into a MIDI 1.0 stream: Pitch Bend Sensitivity.
+    /// let (mut source, mut stream) = MidiStream::builder().build();
+    /// let rpn = Midi2ChannelVoice::registered_controller(0, 0, 0, 0, 0x0400_0000)?;
+    /// source.try_send_ump_at(rpn.packet(), 5)?;
+    /// let mut got = Vec::new();
+    /// while let Some(r) = stream.try_recv() {
+    ///     if let Event::Message(m) = r.event { got.push((m.controller(), m.value())); }
+    /// }
+    /// assert_eq!(got, [(Some(101), Some(0)), (Some(100), Some(0)), (Some(6), Some(2)), (Some(38), Some(0))]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_send_ump_at(&mut self, packet: Ump, time_us: u64) -> Result<(), SendError> {
+        self.ump_at(packet, time_us as u32, true)
+    }
+
+    /// [`try_send_ump_at`](Self::try_send_ump_at) for a producer that
+    /// retries: when there is no room, nothing happens and nothing is
+    /// counted.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_send_ump_at`](Self::try_send_ump_at), except that
+    /// [`SendError::Full`] counts nothing and changes nothing.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiStream, Protocol, SendError};
+    /// use bbx_midi::ump::Midi2ChannelVoice;
+    ///
+    /// let (mut source, _stream) = MidiStream::builder().capacity(1).protocol(Protocol::Midi2).build();
+    /// let note = Midi2ChannelVoice::note_on(0, 0, 60, 0xFFFF, 0, 0)?.packet();
+    /// source.try_push_ump_at(note, 0)?;
+    /// assert_eq!(source.try_push_ump_at(note, 1), Err(SendError::Full));
+    /// assert_eq!(source.dropped(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_push_ump_at(&mut self, packet: Ump, time_us: u64) -> Result<(), SendError> {
+        self.ump_at(packet, time_us as u32, false)
+    }
+
+    fn ump_at(&mut self, packet: Ump, time: u32, counted: bool) -> Result<(), SendError> {
+        self.last_time = time;
+        let mut batch = Batch::new();
+        match (packet.message_type(), self.protocol) {
+            (0x1, _) => {
+                let message = SystemMessage::try_from(packet)
+                    .map_err(SendError::InvalidUmp)?
+                    .message();
+                match self.protocol {
+                    Protocol::Midi1 => batch.push(&[Entry::message(message, time)]),
+                    Protocol::Midi2 => batch.push_packet(&packet, time),
+                }
+            }
+            (0x2, Protocol::Midi1) => {
+                let message = Midi1ChannelVoice::try_from(packet)
+                    .map_err(SendError::InvalidUmp)?
+                    .message();
+                batch.push(&[Entry::message(message, time)]);
+            }
+            (0x2, Protocol::Midi2) => {
+                let view = Midi1ChannelVoice::try_from(packet).map_err(SendError::InvalidUmp)?;
+                if let Some(up) = &mut self.up {
+                    let saved = up.save(view.group(), view.message().status() & 0x0F);
+                    let mut out = |packet: Ump| batch.push_packet(&packet, time);
+                    up.push(packet, &mut out);
+                    up.flush(&mut out);
+                    if !counted && !self.has_room(batch.len) {
+                        if let Some(up) = &mut self.up {
+                            up.restore(saved);
+                        }
+                        return Err(SendError::Full);
+                    }
+                }
+            }
+            (0x4, Protocol::Midi2) => {
+                Midi2ChannelVoice::try_from(packet).map_err(SendError::InvalidUmp)?;
+                batch.push_packet(&packet, time);
+            }
+            (0x4, Protocol::Midi1) => {
+                Midi2ChannelVoice::try_from(packet).map_err(SendError::InvalidUmp)?;
+                let before = self.down.stats();
+                let mut out = |packet: Ump| {
+                    if let Ok(view) = Midi1ChannelVoice::try_from(packet) {
+                        batch.push(&[Entry::message(view.message(), time)]);
+                    }
+                };
+                self.down.push(packet, &mut out);
+                if !counted && !self.has_room(batch.len) {
+                    self.down.set_stats(before);
+                    return Err(SendError::Full);
+                }
+                if batch.len == 0 {
+                    return Err(SendError::NoEquivalent);
+                }
+            }
+            (0x3, _) => {
+                let sysex = SysEx7::try_from(packet).map_err(SendError::InvalidUmp)?;
+                let kind = SysExKind::Seven(sysex.group());
+                return self.packet_piece(kind, sysex.status(), &sysex.data(), time, counted);
+            }
+            (0x5, Protocol::Midi2) if packet.words()[0] >> 20 & 0xF <= 3 => {
+                let sysex = SysEx8::try_from(packet).map_err(SendError::InvalidUmp)?;
+                let kind = SysExKind::Eight(sysex.group(), sysex.stream_id());
+                return self.packet_piece(kind, sysex.status(), &sysex.data(), time, counted);
+            }
+            (_, Protocol::Midi2) => batch.push_packet(&packet, time),
+            (_, Protocol::Midi1) => {
+                let mut stats = self.down.stats();
+                stats.no_midi1_form = stats.no_midi1_form.saturating_add(1);
+                self.down.set_stats(stats);
+                return Err(SendError::NoEquivalent);
+            }
+        }
+        if !counted && !self.has_room(batch.len) {
+            return Err(SendError::Full);
+        }
+        self.send_batch(&batch, time, counted, 1)
+    }
+
+    /// A SysEx7 or SysEx8 packet, as a piece of its SysEx.
+    fn packet_piece(
+        &mut self,
+        kind: SysExKind,
+        status: SysExStatus,
+        data: &[u8],
+        time: u32,
+        counted: bool,
+    ) -> Result<(), SendError> {
+        let (start, end) = match status {
+            SysExStatus::Complete => (true, true),
+            SysExStatus::Start => (true, false),
+            SysExStatus::Continue => (false, false),
+            SysExStatus::End => (false, true),
+        };
+        if !start && (self.assembly == Assembly::Idle || self.kind != kind) {
+            return Err(SendError::SysExLost);
+        }
+        self.sysex_piece(kind, start, data, end, time, counted)
+    }
+
+    /// What the translation into the stream's protocol has dropped or could
+    /// not translate so far (see [`TranslationStats`]).
+    ///
+    /// ```
+    /// use bbx_midi::{MidiStream, SendError};
+    /// use bbx_midi::ump::Midi2ChannelVoice;
+    ///
+    /// let (mut source, _stream) = MidiStream::builder().build();
+    /// let per_note = Midi2ChannelVoice::per_note_pitch_bend(0, 0, 60, 0x8000_0000)?;
+    /// assert_eq!(source.try_send_ump_at(per_note.packet(), 0), Err(SendError::NoEquivalent));
+    /// assert_eq!(source.translation_stats().per_note_pitch_bends, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn translation_stats(&self) -> TranslationStats {
+        match &self.up {
+            Some(up) => up.stats(),
+            None => self.down.stats(),
         }
     }
 
@@ -782,11 +1200,21 @@ impl StreamSource {
     /// ```
     #[inline]
     pub fn is_full(&self) -> bool {
-        !self.has_room(1)
+        !self.has_room(self.entries_per_message())
+    }
+
+    /// Entries a message takes: one MIDI 1.0 message, or a 64-bit packet.
+    #[inline]
+    fn entries_per_message(&self) -> usize {
+        match self.protocol {
+            Protocol::Midi1 => 1,
+            Protocol::Midi2 => 2,
+        }
     }
 
     /// How many messages can be sent right now (the audio thread may make
-    /// room for more at any moment).
+    /// room for more at any moment): MIDI 1.0 messages, or in a MIDI 2.0
+    /// stream packets of up to 64 bits.
     ///
     /// ```
     /// let (source, _stream) = bbx_midi::MidiStream::builder().capacity(8).build();
@@ -794,7 +1222,7 @@ impl StreamSource {
     /// ```
     #[inline]
     pub fn slots(&self) -> usize {
-        self.entries.slots().saturating_sub(RESERVE)
+        self.entries.slots().saturating_sub(RESERVE) / self.entries_per_message()
     }
 
     /// Free SysEx bytes right now, after the SysEx under way.
@@ -818,7 +1246,8 @@ impl StreamSource {
         self.assembly == Assembly::Assembling
     }
 
-    /// Messages this source holds when the audio thread takes nothing.
+    /// Messages this source holds when the audio thread takes nothing (see
+    /// [`StreamBuilder::capacity`]).
     #[inline]
     pub fn capacity(&self) -> usize {
         self.capacity
@@ -828,6 +1257,12 @@ impl StreamSource {
     #[inline]
     pub fn sysex_capacity(&self) -> usize {
         self.bytes.as_ref().map_or(0, Producer::capacity)
+    }
+
+    /// The protocol of the stream this source sends into.
+    #[inline]
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
     }
 
     /// Messages lost so far, in total (wrapping at `usize::MAX`).
@@ -870,6 +1305,7 @@ impl fmt::Debug for StreamSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamSource")
             .field("index", &self.index)
+            .field("protocol", &self.protocol)
             .field("capacity", &self.capacity)
             .field("sysex_capacity", &self.sysex_capacity())
             .field("dropped", &self.dropped())
@@ -968,17 +1404,54 @@ impl SourceRx {
             self.reported = self.committed;
             return Event::Lost { count };
         }
-        self.entries.try_pop();
         match entry.tag() {
-            TAG_SYSEX => {
+            tag @ 0x91..=0x94 => {
+                // A packet: its words follow, two an entry, committed with
+                // the head.
+                let len = usize::from(tag - TAG_UMP);
+                let mut words = [0u32; 4];
+                for (i, pair) in words.chunks_mut(2).take(len.div_ceil(2)).enumerate() {
+                    if let Some(entry) = self.entries.peek_nth(1 + i) {
+                        pair[0] = u32::from_le_bytes(entry.data);
+                        pair[1] = entry.time;
+                    }
+                }
+                self.entries.skip(1 + len.div_ceil(2));
+                Event::Ump(Ump::from_words_unchecked(words))
+            }
+            tag if tag == TAG_SYSEX || tag & 0xE0 == TAG_SYSEX7 => {
+                // TAG_SYSEX7 and TAG_SYSEX8 share the top three bits.
+                self.entries.try_pop();
                 let len = entry.number();
                 let out = &mut scratch[..len];
                 // The source published these bytes before the entry we took.
                 let read = self.bytes.as_mut().map_or(0, |bytes| bytes.pop_slice(out));
                 debug_assert_eq!(read, len);
-                Event::SysEx(out)
+                let group = tag & 0x0F;
+                match tag & 0xF0 {
+                    TAG_SYSEX7 => Event::SysEx7 {
+                        group,
+                        data: out.get(1..len.saturating_sub(1)).unwrap_or_default(),
+                    },
+                    TAG_SYSEX8 => match out.split_first() {
+                        Some((&stream_id, data)) => Event::SysEx8 {
+                            group,
+                            stream_id,
+                            data,
+                        },
+                        None => Event::SysEx8 {
+                            group,
+                            stream_id: 0,
+                            data: &[],
+                        },
+                    },
+                    _ => Event::SysEx(out),
+                }
             }
-            _ => Event::Message(MidiMessage::from_stored(entry.data)),
+            _ => {
+                self.entries.try_pop();
+                Event::Message(MidiMessage::from_stored(entry.data))
+            }
         }
     }
 }
@@ -993,6 +1466,7 @@ pub struct MidiStream {
     /// Where a SysEx is copied to be lent out: the SysEx capacity.
     scratch: Box<[u8]>,
     capacity: usize,
+    protocol: Protocol,
     /// Messages reported lost so far.
     lost: usize,
 }
@@ -1112,6 +1586,17 @@ impl MidiStream {
             n += 1;
         }
         n
+    }
+
+    /// The protocol this stream delivers.
+    ///
+    /// ```
+    /// let (_source, stream) = bbx_midi::MidiStream::builder().build();
+    /// assert_eq!(stream.protocol(), bbx_midi::Protocol::Midi1);
+    /// ```
+    #[inline]
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
     }
 
     /// The number of sources.

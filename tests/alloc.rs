@@ -374,3 +374,55 @@ impl Write for FixedText {
         Ok(())
     }
 }
+
+#[test]
+fn midi2_through_a_stream_does_not_allocate() {
+    use bbx_midi::Protocol;
+    use bbx_midi::ump::{FlexData, Midi2ChannelVoice, SysEx7Packets, SysEx8, SysExStatus};
+    let ([mut old, mut new], mut up) = MidiStream::builder()
+        .protocol(Protocol::Midi2)
+        .capacity(32)
+        .sysex_bytes(64)
+        .build_merged();
+    let (mut to_midi1, mut down) = MidiStream::builder().capacity(32).sysex_bytes(64).build();
+    let note = Midi2ChannelVoice::note_on(0, 0, 60, 0x8000, 0, 0)
+        .unwrap()
+        .packet();
+    let rpn = Midi2ChannelVoice::registered_controller(0, 0, 0, 0, 1 << 26)
+        .unwrap()
+        .packet();
+    let tempo = FlexData::set_tempo(0, 500_000).unwrap().packet();
+    let sysex8 = SysEx8::new(0, SysExStatus::Complete, 7, &[0xFF, 0x80])
+        .unwrap()
+        .packet();
+    let sysex = [0xF0, 1, 2, 3, 4, 5, 6, 7, 8, 0xF7];
+    let (calls, taken) = allocator_calls(|| {
+        let mut taken = 0usize;
+        for i in 0..500u64 {
+            for (controller, value) in [(101, 0), (100, 0), (6, 3)] {
+                let message = MidiMessage::control_change(0, controller, value).unwrap();
+                assert!(old.try_send_at(message, i));
+            }
+            new.try_send_ump_at(note, i).unwrap();
+            new.try_push_ump_at(tempo, i).unwrap();
+            new.try_send_ump_at(sysex8, i).unwrap();
+            for packet in SysEx7Packets::new(&sysex, 1).unwrap() {
+                new.try_send_ump_at(packet, i).unwrap();
+            }
+            to_midi1.try_send_ump_at(rpn, i).unwrap();
+            assert!(to_midi1.try_send_ump_at(sysex8, i).is_err());
+            while let Some(r) = up.try_recv() {
+                taken += usize::from(!matches!(r.event, Event::Lost { .. }));
+            }
+            while down.try_recv().is_some() {
+                taken += 1;
+            }
+        }
+        taken
+    });
+    assert_eq!(calls, 0);
+    // One controller from the MIDI 1.0 source; a note, a tempo, a SysEx8
+    // and a SysEx7 from the MIDI 2.0 one; four messages from the RPN.
+    assert_eq!(taken, 500 * (1 + 4 + 4));
+    assert_eq!(old.translation_stats(), Default::default());
+}

@@ -24,6 +24,7 @@ fn take_all(stream: &mut MidiStream) -> Vec<(u32, usize, Got)> {
             Event::Message(m) => Got::Msg(m),
             Event::SysEx(bytes) => Got::SysEx(bytes.to_vec()),
             Event::Lost { count } => Got::Lost(count),
+            other => panic!("not in a MIDI 1.0 stream: {other:?}"),
         };
         got.push((received.time, received.source, what));
     }

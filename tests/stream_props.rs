@@ -70,6 +70,7 @@ impl Seen {
                     assert!(count > 0);
                     *self.losses.entry(self.items.len()).or_default() += count;
                 }
+                other => panic!("not in a MIDI 1.0 stream: {other:?}"),
             }
         }
     }

@@ -13,7 +13,7 @@ use std::thread;
 )]
 mod support;
 
-use bbx_midi::{Event, MidiMessage, MidiStream, SendError, StreamSource};
+use bbx_midi::{Event, MidiMessage, MidiStream, Received, SendError, StreamSource};
 use support::backoff;
 
 /// Events per source natively; Miri is ~10⁵ times slower.
@@ -105,19 +105,10 @@ struct Seen {
     losses: BTreeMap<u32, usize>,
 }
 
-fn three_sources(capacity: usize) {
-    let ([retrying, lossy_a, lossy_b], mut stream) = MidiStream::builder()
-        .capacity(capacity)
-        .sysex_bytes(64)
-        .build_merged();
-    let senders = [
-        thread::spawn(move || send_all(retrying, false)),
-        thread::spawn(move || send_all(lossy_a, true)),
-        thread::spawn(move || send_all(lossy_b, true)),
-    ];
-    let mut seen: [Seen; 3] = Default::default();
+/// Takes events as the audio thread would until every source is gone and
+/// nothing is left, backing off while the stream is empty.
+fn receive_all(stream: &mut MidiStream, mut each: impl FnMut(Received<'_>)) {
     let mut idle = 0u32;
-    let mut taken = 0u32;
     let mut finished = false;
     loop {
         let Some(received) = stream.try_recv() else {
@@ -130,6 +121,23 @@ fn three_sources(capacity: usize) {
             continue;
         };
         idle = 0;
+        each(received);
+    }
+}
+
+fn three_sources(capacity: usize) {
+    let ([retrying, lossy_a, lossy_b], mut stream) = MidiStream::builder()
+        .capacity(capacity)
+        .sysex_bytes(64)
+        .build_merged();
+    let senders = [
+        thread::spawn(move || send_all(retrying, false)),
+        thread::spawn(move || send_all(lossy_a, true)),
+        thread::spawn(move || send_all(lossy_b, true)),
+    ];
+    let mut seen: [Seen; 3] = Default::default();
+    let mut taken = 0u32;
+    receive_all(&mut stream, |received| {
         taken += 1;
         if taken % 32 == 0 {
             // Like an audio callback: take a block's worth, then render.
@@ -141,14 +149,15 @@ fn three_sources(capacity: usize) {
         let bytes = match received.event {
             Event::Lost { count } => {
                 *source.losses.entry(source.delivered).or_default() += count;
-                continue;
+                return;
             }
             Event::Message(MidiMessage::TIMING_CLOCK) => {
                 source.delivered += 1;
-                continue;
+                return;
             }
             Event::Message(message) => message.as_bytes().to_vec(),
             Event::SysEx(bytes) => bytes.to_vec(),
+            other => panic!("not in a MIDI 1.0 stream: {other:?}"),
         };
         let seq = seq_of(&bytes);
         assert_eq!(bytes, item(seq), "source {}", received.source);
@@ -161,7 +170,7 @@ fn three_sources(capacity: usize) {
         );
         source.last_seq = Some(seq);
         source.delivered += 1;
-    }
+    });
     for (index, sender) in senders.into_iter().enumerate() {
         let losses = sender.join().unwrap();
         assert_eq!(
@@ -238,4 +247,82 @@ fn a_last_loss_reaches_the_audio_thread_after_what_came_before() {
         let times: Vec<u32> = got.iter().map(|(t, _)| *t).collect();
         assert!(times.windows(2).all(|w| w[0] < w[1]), "{got:?}");
     }
+}
+
+/// A MIDI 2.0 stream with two threads: one sends packets of 64 and 128
+/// bits and SysEx7 in packets, one sends MIDI 1.0 notes, translated. Each
+/// retries when full; everything arrives whole, in each source's order.
+#[test]
+fn midi2_packets_and_translated_midi1_from_two_threads() {
+    use bbx_midi::Protocol;
+    use bbx_midi::ump::{FlexData, Midi2ChannelVoice, SysEx7Packets, Ump};
+    let events: u32 = if cfg!(miri) { 60 } else { 50_000 };
+    let ([mut packets, mut notes], mut stream) = MidiStream::builder()
+        .protocol(Protocol::Midi2)
+        .capacity(3)
+        .sysex_bytes(32)
+        .build_merged();
+    // Event `seq` of the packet source: a note (its number in the velocity),
+    // a tempo (in the value), or a SysEx (in its first two bytes).
+    let packet_item = |seq: u32| -> Vec<Ump> {
+        match seq % 3 {
+            0 => vec![
+                Midi2ChannelVoice::note_on(0, 0, 60, seq as u16, 0, 0)
+                    .unwrap()
+                    .packet(),
+            ],
+            1 => vec![FlexData::set_tempo(0, seq).unwrap().packet()],
+            _ => {
+                let seven = |shift: u32| (seq >> shift & 0x7F) as u8;
+                let sysex = [0xF0, seven(14), seven(7), seven(0), 1, 2, 3, 4, 5, 0xF7];
+                SysEx7Packets::new(&sysex, 0).unwrap().collect()
+            }
+        }
+    };
+    let sender = thread::spawn(move || {
+        for seq in 0..events {
+            for packet in packet_item(seq) {
+                let mut spins = 0;
+                while packets.try_push_ump_at(packet, u64::from(seq)).is_err() {
+                    backoff(&mut spins);
+                }
+            }
+        }
+    });
+    let keyboard = thread::spawn(move || {
+        for seq in 0..events {
+            let note = MidiMessage::note_on(1, (seq % 128) as u8, 1 + (seq % 127) as u8).unwrap();
+            let mut spins = 0;
+            while notes.try_push_at(note, u64::from(seq)).is_err() {
+                backoff(&mut spins);
+            }
+        }
+    });
+    let (mut next, mut next_note) = (0u32, 0u32);
+    receive_all(&mut stream, |received| {
+        match (received.source, received.event) {
+            (0, Event::Ump(packet)) => {
+                assert_eq!(vec![packet], packet_item(next), "packet {next}");
+                next += 1;
+            }
+            (0, Event::SysEx7 { group: 0, data }) => {
+                let seq = u32::from(data[0]) << 14 | u32::from(data[1]) << 7 | u32::from(data[2]);
+                assert_eq!((seq, next % 3, &data[3..]), (next, 2, &[1, 2, 3, 4, 5][..]));
+                next += 1;
+            }
+            (1, Event::Ump(packet)) => {
+                let seq = next_note;
+                let velocity = bbx_midi::ump::scale_up(1 + seq % 127, 7, 16).unwrap() as u16;
+                let expected = Midi2ChannelVoice::note_on(0, 1, (seq % 128) as u8, velocity, 0, 0)
+                    .unwrap()
+                    .packet();
+                assert_eq!(packet, expected, "note {seq}");
+                next_note += 1;
+            }
+            (source, event) => panic!("source {source}: {event:?}"),
+        }
+    });
+    sender.join().unwrap();
+    keyboard.join().unwrap();
+    assert_eq!((next, next_note), (events, events));
 }

@@ -704,7 +704,7 @@ fn a_lost_note_off_never_leaves_its_note_sounding() {
                         .for_each(|m| notes.apply(m));
                     loss = Some((at, count));
                 }
-                Event::SysEx(_) => unreachable!(),
+                other => panic!("not in this stream: {other:?}"),
             }
         }
     }

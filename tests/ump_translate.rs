@@ -668,6 +668,7 @@ fn what_has_no_midi1_form_is_dropped_and_counted() {
             data_entry_without_parameter: 0,
             parameter_controllers: 0,
             invalid: 1,
+            no_midi1_form: 0,
         }
     );
 }

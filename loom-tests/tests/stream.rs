@@ -30,6 +30,7 @@ fn take_until_abandoned(stream: &mut MidiStream) -> Vec<Seen> {
                     Event::Message(m) => Seen::Msg(m.status()),
                     Event::SysEx(bytes) => Seen::SysEx(bytes.to_vec()),
                     Event::Lost { count } => Seen::Lost(count),
+                    other => panic!("not in a MIDI 1.0 stream: {other:?}"),
                 };
                 // Two reports of one run of losses in a row say the same
                 // as one: merge them for the comparison.
@@ -183,5 +184,59 @@ fn a_sysex_in_pieces_is_seen_whole_or_not_at_all() {
             seen,
             [Seen::SysEx(vec![0xF0, 1, 2, 3, 0xF7]), Seen::Msg(0xFC)]
         );
+    });
+}
+
+/// Packets of two and three entries (64- and 128-bit) through a ring of
+/// five entries: each is written in one commit with its head, so the audio
+/// thread sees every packet whole, in order, wherever the ring wraps.
+#[test]
+fn packets_of_several_entries_are_seen_whole_and_in_order() {
+    use bbx_midi::Protocol;
+    use bbx_midi::ump::{FlexData, Midi2ChannelVoice, Ump};
+    explore(Some(3), || {
+        let (mut source, mut stream) = MidiStream::builder()
+            .protocol(Protocol::Midi2)
+            .capacity(1)
+            .build();
+        let packets: Vec<Ump> = vec![
+            Midi2ChannelVoice::note_on(0, 0, 60, 0x1234, 0, 0)
+                .unwrap()
+                .packet(),
+            FlexData::set_tempo(0, 0x0ABC_DEF0).unwrap().packet(),
+            Midi2ChannelVoice::note_off(0, 0, 60, 0x5678, 0, 0)
+                .unwrap()
+                .packet(),
+        ];
+        let to_send = packets.clone();
+        let sender = thread::spawn(move || {
+            for (t, packet) in to_send.into_iter().enumerate() {
+                while source.try_push_ump_at(packet, t as u64).is_err() {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let mut finished = false;
+        loop {
+            match stream.try_recv() {
+                Some(r) => match r.event {
+                    Event::Ump(packet) => seen.push((r.time, packet)),
+                    other => panic!("{other:?}"),
+                },
+                None if finished => break,
+                None => {
+                    finished = stream.is_abandoned();
+                    thread::yield_now();
+                }
+            }
+        }
+        sender.join().unwrap();
+        let expected: Vec<(u32, Ump)> = packets
+            .into_iter()
+            .enumerate()
+            .map(|(t, p)| (t as u32, p))
+            .collect();
+        assert_eq!(seen, expected);
     });
 }

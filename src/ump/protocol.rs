@@ -47,10 +47,25 @@ pub struct TranslationStats {
     /// Packets of the translated message type that its view refuses
     /// (reserved opcodes, reserved bits set, invalid data bytes).
     pub invalid: u64,
+    /// Packets of message types with no MIDI 1.0 form at all (SysEx8,
+    /// mixed data sets, utility, flex data, UMP stream, reserved types),
+    /// dropped by a [`MidiStream`](crate::MidiStream) of the MIDI 1.0
+    /// protocol.
+    pub no_midi1_form: u64,
 }
 
 fn count(counter: &mut u64) {
     *counter = counter.saturating_add(1);
+}
+
+/// One channel's translator state and the counters, as they were: see
+/// [`Midi1ToMidi2::save`].
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct Saved {
+    group: u8,
+    channel: u8,
+    state: ChannelState,
+    stats: TranslationStats,
 }
 
 /// Which parameter Data Entry changes on one channel.
@@ -387,6 +402,24 @@ impl Midi1ToMidi2 {
         }
     }
 
+    /// What [`push`](Self::push) of a packet on `group`/`channel` can
+    /// change, so that a caller that cannot take the result (a full ring)
+    /// can put it back with [`restore`](Self::restore).
+    pub(crate) fn save(&self, group: u8, channel: u8) -> Saved {
+        Saved {
+            group: group & 0x0F,
+            channel: channel & 0x0F,
+            state: self.channels[usize::from(group & 0x0F)][usize::from(channel & 0x0F)],
+            stats: self.stats,
+        }
+    }
+
+    /// Puts back what [`save`](Self::save) kept.
+    pub(crate) fn restore(&mut self, saved: Saved) {
+        self.channels[usize::from(saved.group)][usize::from(saved.channel)] = saved.state;
+        self.stats = saved.stats;
+    }
+
     /// Sends every Data Entry MSB that waits for its LSB, as if the LSB
     /// were 0.
     ///
@@ -509,6 +542,7 @@ impl Midi2ToMidi1 {
                 data_entry_without_parameter: 0,
                 parameter_controllers: 0,
                 invalid: 0,
+                no_midi1_form: 0,
             },
         }
     }
@@ -525,6 +559,12 @@ impl Midi2ToMidi1 {
     /// ```
     pub fn stats(&self) -> TranslationStats {
         self.stats
+    }
+
+    /// Puts the counters back, for a caller that could not take what
+    /// [`push`](Self::push) gave it.
+    pub(crate) fn set_stats(&mut self, stats: TranslationStats) {
+        self.stats = stats;
     }
 
     /// Clears the counters.

@@ -185,6 +185,7 @@ pub fn check_stream(data: &[u8]) {
                     assert!(count > 0);
                     reported += count;
                 }
+                other => panic!("not in a MIDI 1.0 stream: {other:?}"),
             }
         }
     };
