@@ -195,6 +195,29 @@ impl Entry {
     }
 }
 
+/// Decides which events [`MidiStream::next_for`] takes, by their stamps.
+pub(crate) trait Picker {
+    /// What taking an event gives besides the event.
+    type Out;
+    /// Whether an event stamped `time` is taken now. Does not change the
+    /// picker.
+    fn takes(&self, time: u32) -> bool;
+    /// Takes an event stamped `time`, which [`takes`](Self::takes) said yes
+    /// to.
+    fn take(&mut self, time: u32) -> Self::Out;
+}
+
+/// Takes every event, as it comes.
+struct Everything;
+
+impl Picker for Everything {
+    type Out = ();
+    fn takes(&self, _: u32) -> bool {
+        true
+    }
+    fn take(&mut self, _: u32) {}
+}
+
 /// Whether `a` is later than `b` on a clock that wraps at 2³² µs.
 #[inline]
 fn later(a: u32, b: u32) -> bool {
@@ -1497,21 +1520,33 @@ impl MidiStream {
         best
     }
 
-    /// Takes the next event if `accept` returns something for its time.
+    /// Takes the next event `picker` takes: the earliest stamped of the
+    /// sources' next events if the picker takes it; if not, the first
+    /// other source's next event the picker takes (a misdated stamp must
+    /// not wait behind events that are not due yet).
     #[inline]
-    pub(crate) fn next_if<R>(
-        &mut self,
-        accept: impl FnOnce(u32) -> Option<R>,
-    ) -> Option<(R, Received<'_>)> {
-        let (source, head) = self.select()?;
+    pub(crate) fn next_for<P: Picker>(&mut self, picker: &mut P) -> Option<(P::Out, Received<'_>)> {
+        let (mut source, mut head) = self.select()?;
+        if !picker.takes(head.time()) {
+            (source, head) = self
+                .sources
+                .iter_mut()
+                .enumerate()
+                .find_map(|(index, source)| {
+                    source
+                        .head()
+                        .filter(|head| picker.takes(head.time()))
+                        .map(|head| (index, head))
+                })?;
+        }
         let time = head.time();
-        let accepted = accept(time)?;
+        let picked = picker.take(time);
         let event = self.sources[source].take(head, &mut self.scratch);
         if let Event::Lost { count } = event {
             self.lost = self.lost.wrapping_add(count);
         }
         Some((
-            accepted,
+            picked,
             Received {
                 time,
                 source,
@@ -1537,7 +1572,8 @@ impl MidiStream {
     /// assert_eq!(times, [(1, 20), (0, 30)]);
     /// ```
     pub fn try_recv(&mut self) -> Option<Received<'_>> {
-        self.next_if(|_| Some(())).map(|((), received)| received)
+        self.next_for(&mut Everything)
+            .map(|((), received)| received)
     }
 
     /// The time of the event [`try_recv`](Self::try_recv) would take, or

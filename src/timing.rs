@@ -23,8 +23,10 @@
 //! horizon (one second by default) ahead of the block, or whose due time is
 //! more than a minute past, has a wrong stamp (a clock mix-up, or a stamp
 //! so old that it wrapped around): it is counted as *misdated* and played
-//! at frame 0 rather than holding up every event behind it. Events come out
-//! in stream order, with non-decreasing frames.
+//! in the current block, at the earliest frame still free, rather than
+//! holding up every event behind it (or, on another source, waiting behind
+//! events that are not due yet). Events come out in stream order, with
+//! non-decreasing frames.
 //!
 //! **Two clocks.** The sound card's sample clock and the system clock drift
 //! apart (tens of ppm is usual: a millisecond every minute), and callbacks
@@ -36,13 +38,20 @@
 //!
 //! **Missed callbacks.** When the audio thread misses a callback (an xrun),
 //! the sound card's timeline jumps ahead by a block or more. A callback
-//! further from its predicted time than half a block (or four times the
-//! jitter measured so far, if that is more) is taken as such a jump: the
-//! block is placed at the measured time at once, so that the events of the
-//! very block after the gap land where they belong. The next callback
+//! later than its predicted time by more than half a block (or four times
+//! the jitter measured so far, if that is more) is taken as such a jump:
+//! the block is placed at the measured time at once, so that the events of
+//! the block after the gap land where they belong (those that fell due in
+//! the gap are played at its start, counted late). The next callback
 //! decides: if it fits the old timeline better than the new one, the
 //! outlier was a late callback, not a jump, and the scheduler returns to
-//! its old timeline. [`SchedulerStats`] counts both.
+//! its old timeline. A callback that much *early* (callbacks that come in
+//! bunches, or the one after a late callback) leaves the timeline where it
+//! is, since a sound card's timeline does not go back, unless the next
+//! callback confirms the move. When callbacks come in bunches, the
+//! scheduler settles on the latest of each bunch, which is on time.
+//! [`SchedulerStats`] counts jumps and outliers. The loop's estimate of the
+//! sample rate stays within 10 % of the rate it was given.
 //!
 //! ```
 //! use bbx_midi::{BlockScheduler, Event, MidiMessage, MidiStream};
@@ -125,8 +134,9 @@ pub struct SchedulerStats {
     /// a device restart) and the scheduler moved to it.
     pub resyncs: u64,
     /// Times one callback came far from its expected time and the next one
-    /// showed the timeline had not jumped (a late callback, not a missed
-    /// one): the scheduler went back to its timeline.
+    /// showed the timeline had not moved (a late callback, not a missed
+    /// one; or an early one, as when callbacks come in bunches): the
+    /// scheduler kept its timeline or went back to it.
     pub spikes: u64,
 }
 
@@ -144,6 +154,28 @@ pub const MAX_LATENCY_US: u32 = 60_000_000;
 pub const MAX_HORIZON_US: u32 = 600_000_000;
 /// An event due longer ago than this is misdated rather than late.
 const LATE_LIMIT_US: f64 = 60e6;
+
+/// Where an event belongs in the current block.
+enum Place {
+    /// In a later block.
+    Later,
+    /// Nowhere: its stamp is wrong; played at once.
+    Misdated,
+    /// Due `due_us` after the block's start, at `frame` (negative: due
+    /// before the block).
+    Due { due_us: f64, frame: f64 },
+}
+
+impl crate::stream::Picker for BlockScheduler {
+    type Out = usize;
+    fn takes(&self, time: u32) -> bool {
+        !matches!(self.place(time), Place::Later)
+    }
+    fn take(&mut self, time: u32) -> usize {
+        // `takes` said yes and nothing changed since: never `None`.
+        self.schedule(time).unwrap_or(self.next_frame)
+    }
+}
 
 /// The block clock as it was before the scheduler took a jump, kept for one
 /// block in case the jump was a late callback.
@@ -181,6 +213,13 @@ pub struct BlockScheduler {
     /// The timeline before a jump was taken, until the next block confirms
     /// the jump or undoes it.
     before_jump: Option<Timeline>,
+    /// Where the timeline of an undone jump put the block after it.
+    left_behind: Option<f64>,
+    /// When the last callback came, if it came early and the timeline was
+    /// kept: the next block confirms that or moves the timeline back.
+    early: Option<f64>,
+    /// Microseconds per frame at the sample rate given.
+    nominal_us_per_frame: f64,
     /// Frames in the current block.
     frames: usize,
     /// Frames in the last block that had any, for predicting the next start.
@@ -230,6 +269,9 @@ impl BlockScheduler {
             us_per_frame: 1e6 / sample_rate,
             jitter_us: 0.0,
             before_jump: None,
+            left_behind: None,
+            early: None,
+            nominal_us_per_frame: 1e6 / sample_rate,
             frames: 0,
             last_frames: 0,
             next_frame: 0,
@@ -328,12 +370,19 @@ impl BlockScheduler {
             return;
         }
         let last = self.last_frames as f64;
+        // Where a timeline the scheduler left at the last block puts this
+        // block, for one block only.
+        let left_behind = self
+            .left_behind
+            .take()
+            .map(|start| start + last * self.us_per_frame);
         if let Some(old) = self.before_jump.take() {
-            // The jump taken at the last block: does this callback fit the
-            // old timeline better than the new one?
+            // A late callback moved the timeline at the last block: does
+            // this callback fit the old timeline better than the new one?
             let from_new = now - (self.start_us + last * self.us_per_frame);
             let from_old = now - (old.start_us + last * old.us_per_frame);
             if abs(from_old) < abs(from_new) {
+                self.left_behind = Some(self.start_us + last * self.us_per_frame);
                 self.start_us = old.start_us;
                 self.us_per_frame = old.us_per_frame;
                 self.gap_us = old.gap_us;
@@ -344,13 +393,42 @@ impl BlockScheduler {
         let block_us = last * self.us_per_frame;
         let predicted = self.start_us + block_us;
         let error = now - predicted;
-        if abs(error) > (0.5 * block_us).max(4.0 * self.jitter_us) {
-            // Taken as a jump of the sound card's timeline, for now.
-            self.before_jump = Some(Timeline {
-                start_us: predicted,
-                us_per_frame: self.us_per_frame,
-                gap_us: self.gap_us,
-            });
+        let limit = (0.5 * block_us).max(4.0 * self.jitter_us);
+        if let Some(early) = self.early.take() {
+            // The last callback came early and the scheduler kept its
+            // timeline: does this one confirm that the timeline moved back?
+            if abs(now - (early + block_us)) < abs(error) {
+                self.start_us = now;
+                self.gap_us = 0.0;
+                self.stats.resyncs += 1;
+                self.last_frames = frames;
+                return;
+            }
+            self.stats.spikes += 1;
+        }
+        if error < -limit {
+            // Early: one of a bunch of callbacks, or the one after a late
+            // callback. A sound card's timeline does not go back, so the
+            // block stays where the timeline puts it, unless the next
+            // callback shows otherwise.
+            self.early = Some(now);
+            self.start_us = predicted;
+            self.gap_us = 0.0;
+        } else if error > limit {
+            // Late: the timeline jumped (missed callbacks, a stall), or
+            // this callback is late. Taken as a jump at once, so that the
+            // block after a gap plays its events where they belong; the
+            // next callback can undo it. When the same jump was undone a
+            // block ago, callbacks come in bunches and the late ones are
+            // on the card's timeline: the jump is kept.
+            let again = left_behind.is_some_and(|start| abs(now - start) <= limit);
+            if !again {
+                self.before_jump = Some(Timeline {
+                    start_us: predicted,
+                    us_per_frame: self.us_per_frame,
+                    gap_us: self.gap_us,
+                });
+            }
             self.start_us = now;
             self.gap_us = 0.0;
             self.stats.resyncs += 1;
@@ -362,7 +440,12 @@ impl BlockScheduler {
             // instead of letting the estimate oscillate.
             let w = (core::f64::consts::TAU * self.bandwidth_hz * block_us / 1e6).min(0.5);
             self.start_us = predicted + core::f64::consts::SQRT_2 * w * error;
-            self.us_per_frame += w * w * error / last;
+            // The rate stays within 10 % of the nominal one: no sound card
+            // is further off, and wild callbacks cannot run the loop away.
+            self.us_per_frame = (self.us_per_frame + w * w * error / last).clamp(
+                self.nominal_us_per_frame * 0.9,
+                self.nominal_us_per_frame * 1.1,
+            );
             self.gap_us = (self.start_us - predicted).max(0.0);
             self.jitter_us += (abs(error) - self.jitter_us) / 64.0;
         }
@@ -386,37 +469,29 @@ impl BlockScheduler {
     /// assert_eq!(scheduler.schedule(1_000_200), None); // due in the next block
     /// ```
     pub fn schedule(&mut self, time_us: u32) -> Option<usize> {
-        if self.frames == 0 {
-            return None;
-        }
-        // The stamp relative to the block start, by wrapping difference on
-        // 32 bits: exact for stamps within ±35 minutes.
-        let anchor = floor(self.start_us);
-        let since_anchor = time_us.wrapping_sub(anchor as i64 as u32) as i32;
-        let stamp_us = f64::from(since_anchor) + (anchor - self.start_us);
-        let due_us = stamp_us + self.latency_us;
-        let block_us = self.frames as f64 * self.us_per_frame;
-        let misdated = stamp_us > block_us + self.horizon_us || due_us < -LATE_LIMIT_US;
-        let frame = floor(due_us / self.us_per_frame + 0.5);
-        if frame >= self.frames as f64 && !misdated {
-            return None;
-        }
+        let (due_us, frame) = match self.place(time_us) {
+            Place::Later => return None,
+            Place::Misdated => (None, 0.0),
+            Place::Due { due_us, frame } => (Some(due_us), frame),
+        };
         self.stats.events += 1;
         let mut late = false;
-        let mut at = if misdated {
-            self.stats.misdated += 1;
-            0
-        } else if frame < 0.0 {
-            // Late only if it was due before the previous block ended, not
-            // in the gap a correction of the block clock opened.
-            late = due_us < -self.gap_us - self.us_per_frame / 2.0;
-            0
-        } else {
-            frame as usize
+        let mut at = match due_us {
+            None => {
+                self.stats.misdated += 1;
+                0
+            }
+            Some(due_us) if frame < 0.0 => {
+                // Late only if it was due before the previous block ended,
+                // not in the gap a correction of the block clock opened.
+                late = due_us < -self.gap_us - self.us_per_frame / 2.0;
+                0
+            }
+            Some(_) => frame as usize,
         };
         if at < self.next_frame {
             // Due before an event already played: kept in order, after it.
-            late |= !misdated;
+            late |= due_us.is_some();
             at = self.next_frame;
         }
         if late {
@@ -426,13 +501,38 @@ impl BlockScheduler {
         Some(at)
     }
 
+    /// Where an event stamped `time_us` belongs, without taking it.
+    fn place(&self, time_us: u32) -> Place {
+        if self.frames == 0 {
+            return Place::Later;
+        }
+        // The stamp relative to the block start, by wrapping difference on
+        // 32 bits: exact for stamps within ±35 minutes.
+        let anchor = floor(self.start_us);
+        let since_anchor = time_us.wrapping_sub(anchor as i64 as u32) as i32;
+        let stamp_us = f64::from(since_anchor) + (anchor - self.start_us);
+        let due_us = stamp_us + self.latency_us;
+        let block_us = self.frames as f64 * self.us_per_frame;
+        if stamp_us > block_us + self.horizon_us || due_us < -LATE_LIMIT_US {
+            return Place::Misdated;
+        }
+        let frame = floor(due_us / self.us_per_frame + 0.5);
+        if frame >= self.frames as f64 {
+            Place::Later
+        } else {
+            Place::Due { due_us, frame }
+        }
+    }
+
     /// Takes the next event of `stream` if it is due in the current block,
     /// with its frame (in `0..frames`, non-decreasing within the block),
     /// its stamp and its source; `None` when the next event is due in a
     /// later block (it stays queued) or there is none.
     ///
     /// Losses ([`Event::Lost`](crate::Event::Lost)) come at their frame
-    /// too: after every event their source sent before them.
+    /// too: after every event their source sent before them. A misdated
+    /// event does not wait behind another source's events that are not
+    /// due yet: it comes once the due ones are taken.
     ///
     /// Wait-free; never allocates.
     ///
@@ -451,7 +551,7 @@ impl BlockScheduler {
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
     pub fn next_event<'s>(&mut self, stream: &'s mut MidiStream) -> Option<Scheduled<'s>> {
-        let (frame, received) = stream.next_if(|time| self.schedule(time))?;
+        let (frame, received) = stream.next_for(self)?;
         Some(Scheduled {
             frame,
             time: received.time,
