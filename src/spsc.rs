@@ -550,8 +550,16 @@ impl<T> Producer<T> {
         self.add_dropped(n);
     }
 
-    /// The total of [`add_dropped`](Self::add_dropped) reports so far
+    /// The total of [`add_dropped`](Self::add_dropped) and
+    /// [`add_dropped_marked`](Self::add_dropped_marked) reports so far
     /// (wrapping at `usize::MAX`).
+    ///
+    /// ```
+    /// let (mut producer, _consumer) = bbx_midi::spsc::SpscRingBuffer::new::<u8>(1);
+    /// producer.add_dropped(2);
+    /// producer.add_dropped_marked(3, 7);
+    /// assert_eq!(producer.dropped(), 5);
+    /// ```
     #[inline]
     pub fn dropped(&self) -> usize {
         self.dropped
@@ -889,9 +897,18 @@ impl<T> Consumer<T> {
     }
 
     /// The number of items the producer reported dropped (with
-    /// [`Producer::add_dropped`]) since the last call.
+    /// [`Producer::add_dropped`] or [`Producer::add_dropped_marked`]) since
+    /// the last call.
     ///
     /// Wait-free (one load); never allocates.
+    ///
+    /// ```
+    /// let (mut producer, mut consumer) = bbx_midi::spsc::SpscRingBuffer::new::<u8>(1);
+    /// producer.add_dropped(2);
+    /// assert_eq!(consumer.take_dropped(), 2);
+    /// producer.add_dropped_marked(1, 0);
+    /// assert_eq!(consumer.take_dropped(), 1, "only what came since the last call");
+    /// ```
     #[inline]
     pub fn take_dropped(&mut self) -> usize {
         // Acquire pairs with the Release in `add_dropped`.

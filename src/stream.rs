@@ -62,9 +62,10 @@
 //! before its entry, so the entry ring's happens-before edge covers them;
 //! a loss with nothing sent after it is read from the ring's drop report
 //! ([`Consumer::dropped_at_end`](crate::spsc::Consumer::dropped_at_end)).
-//! The entry ring has two slots more than the capacity, so that a loss
-//! report (one entry, two for a count beyond 2²⁴ − 1) can always be written
-//! before the next message.
+//! The entry ring has two slots more than the capacity needs (an entry a
+//! MIDI 1.0 message, two a packet of up to 64 bits), kept free so that a
+//! loss report (one entry, two for a count beyond 2²⁴ − 1) can always be
+//! written before the next message.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -329,7 +330,17 @@ impl StreamBuilder {
     /// Room for `messages` messages per source (default 256): MIDI 1.0
     /// short messages, or in a MIDI 2.0 stream packets of 32 or 64 bits (a
     /// 96- or 128-bit packet takes the room of one and a half). A SysEx
-    /// takes one of them, plus its bytes.
+    /// takes the room of one (of half a packet in a MIDI 2.0 stream), plus
+    /// its bytes.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiMessage, MidiStream};
+    ///
+    /// let (mut source, _stream) = MidiStream::builder().capacity(2).build();
+    /// assert!(source.try_send_at(MidiMessage::START, 0));
+    /// assert!(source.try_send_at(MidiMessage::STOP, 0));
+    /// assert!(!source.try_send_at(MidiMessage::CONTINUE, 0), "full: lost");
+    /// ```
     pub fn capacity(mut self, messages: usize) -> Self {
         self.capacity = messages;
         self
@@ -338,6 +349,15 @@ impl StreamBuilder {
     /// Room for `bytes` bytes of SysEx per source, which is also the
     /// longest SysEx the stream carries (default 0: every SysEx is
     /// refused as too large). At most [`MAX_SYSEX_BYTES`].
+    ///
+    /// ```
+    /// use bbx_midi::{MidiStream, SendError};
+    ///
+    /// let (mut source, _stream) = MidiStream::builder().sysex_bytes(4).build();
+    /// assert_eq!(source.try_send_bytes_at(&[0xF0, 1, 2, 0xF7], 0), Ok(()));
+    /// let five = source.try_send_bytes_at(&[0xF0, 1, 2, 3, 0xF7], 0);
+    /// assert_eq!(five, Err(SendError::TooLarge { len: 5, max: 4 }));
+    /// ```
     pub fn sysex_bytes(mut self, bytes: usize) -> Self {
         self.sysex_bytes = bytes;
         self
@@ -361,6 +381,15 @@ impl StreamBuilder {
     }
 
     /// A stream with one source.
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage, MidiStream};
+    ///
+    /// let (mut source, mut stream) = MidiStream::builder().build();
+    /// assert_eq!((source.index(), stream.sources()), (0, 1));
+    /// source.try_send_at(MidiMessage::START, 0);
+    /// assert_eq!(stream.try_recv().unwrap().event, Event::Message(MidiMessage::START));
+    /// ```
     ///
     /// # Panics
     ///
@@ -1264,6 +1293,15 @@ impl StreamSource {
     }
 
     /// Whether a SysEx is under way: pieces have come, its end has not.
+    ///
+    /// ```
+    /// let (mut source, _stream) = bbx_midi::MidiStream::builder().sysex_bytes(16).build();
+    /// source.try_send_bytes_at(&[0xF0, 1, 2], 0)?;
+    /// assert!(source.sysex_in_progress());
+    /// source.try_send_bytes_at(&[3, 0xF7], 1)?;
+    /// assert!(!source.sysex_in_progress());
+    /// # Ok::<(), bbx_midi::SendError>(())
+    /// ```
     #[inline]
     pub fn sysex_in_progress(&self) -> bool {
         self.assembly == Assembly::Assembling
@@ -1271,12 +1309,27 @@ impl StreamSource {
 
     /// Messages this source holds when the audio thread takes nothing (see
     /// [`StreamBuilder::capacity`]).
+    ///
+    /// ```
+    /// let (mut source, _stream) = bbx_midi::MidiStream::builder().capacity(2).build();
+    /// assert_eq!(source.capacity(), 2);
+    /// source.try_send_at(bbx_midi::MidiMessage::START, 0);
+    /// source.try_send_at(bbx_midi::MidiMessage::STOP, 0);
+    /// assert!(source.is_full());
+    /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
-    /// The longest SysEx this source carries, in bytes.
+    /// The longest SysEx this source carries, in bytes, counting `0xF0` and
+    /// `0xF7` (for a SysEx8, its stream ID).
+    ///
+    /// ```
+    /// let (mut source, _stream) = bbx_midi::MidiStream::builder().sysex_bytes(3).build();
+    /// assert_eq!(source.sysex_capacity(), 3);
+    /// assert_eq!(source.try_send_bytes_at(&[0xF0, 0x7D, 0xF7], 0), Ok(()));
+    /// ```
     #[inline]
     pub fn sysex_capacity(&self) -> usize {
         self.bytes.as_ref().map_or(0, Producer::capacity)
@@ -1302,6 +1355,13 @@ impl StreamSource {
     }
 
     /// This source's number in the stream, as [`Received::source`] gives it.
+    ///
+    /// ```
+    /// let ([_a, mut b], mut stream) = bbx_midi::MidiStream::builder().build_merged();
+    /// b.try_send_at(bbx_midi::MidiMessage::START, 0);
+    /// assert_eq!(b.index(), 1);
+    /// assert_eq!(stream.try_recv().unwrap().source, b.index());
+    /// ```
     #[inline]
     pub fn index(&self) -> usize {
         self.index
@@ -1309,6 +1369,13 @@ impl StreamSource {
 
     /// Whether the [`MidiStream`] has been dropped: nobody will read what
     /// is sent.
+    ///
+    /// ```
+    /// let (source, stream) = bbx_midi::MidiStream::builder().build();
+    /// assert!(!source.is_abandoned());
+    /// drop(stream);
+    /// assert!(source.is_abandoned());
+    /// ```
     #[inline]
     pub fn is_abandoned(&self) -> bool {
         self.entries.is_abandoned()
@@ -1636,18 +1703,35 @@ impl MidiStream {
     }
 
     /// The number of sources.
+    ///
+    /// ```
+    /// let (_sources, stream) = bbx_midi::MidiStream::builder().build_sources(3);
+    /// assert_eq!(stream.sources(), 3);
+    /// ```
     #[inline]
     pub fn sources(&self) -> usize {
         self.sources.len()
     }
 
-    /// Messages each source holds when the audio thread takes nothing.
+    /// Messages each source holds when the audio thread takes nothing (see
+    /// [`StreamBuilder::capacity`]).
+    ///
+    /// ```
+    /// let ([a, b], stream) = bbx_midi::MidiStream::builder().capacity(64).build_merged();
+    /// assert_eq!((stream.capacity(), a.capacity(), b.capacity()), (64, 64, 64));
+    /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
         self.capacity
     }
 
-    /// The longest SysEx the stream carries, in bytes.
+    /// The longest SysEx the stream carries, in bytes: each source's
+    /// [`sysex_capacity`](StreamSource::sysex_capacity).
+    ///
+    /// ```
+    /// let (source, stream) = bbx_midi::MidiStream::builder().sysex_bytes(512).build();
+    /// assert_eq!((stream.sysex_capacity(), source.sysex_capacity()), (512, 512));
+    /// ```
     #[inline]
     pub fn sysex_capacity(&self) -> usize {
         self.scratch.len()

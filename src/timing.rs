@@ -356,6 +356,14 @@ impl BlockScheduler {
     /// was.
     ///
     /// Never allocates; constant time.
+    ///
+    /// ```
+    /// let mut scheduler = bbx_midi::BlockScheduler::new(50_000.0, 0); // 20 µs per frame
+    /// scheduler.begin_block(1_000_000, 500);
+    /// assert_eq!(scheduler.schedule(1_000_100), Some(5));
+    /// scheduler.begin_block(1_010_000, 0);
+    /// assert_eq!(scheduler.schedule(1_010_100), None, "a block of 0 frames takes nothing");
+    /// ```
     pub fn begin_block(&mut self, now_us: u64, frames: usize) {
         self.frames = frames;
         self.next_frame = 0;
@@ -562,11 +570,31 @@ impl BlockScheduler {
 
     /// The scheduler's estimate of the sound card's sample rate on the
     /// events' clock, in frames per second.
+    ///
+    /// ```
+    /// let mut scheduler = bbx_midi::BlockScheduler::new(48_000.0, 10_000);
+    /// // A sound card 0.1 % fast: 480 frames every 9 990 µs, 48 048 Hz.
+    /// for block in 0..1_000u64 {
+    ///     scheduler.begin_block(block * 9_990, 480);
+    /// }
+    /// assert!((scheduler.sample_rate_estimate() - 48_048.0).abs() < 1.0);
+    /// ```
     pub fn sample_rate_estimate(&self) -> f64 {
         1e6 / self.us_per_frame
     }
 
     /// What the scheduler has done so far.
+    ///
+    /// ```
+    /// use bbx_midi::{BlockScheduler, SchedulerStats};
+    ///
+    /// let mut scheduler = BlockScheduler::new(50_000.0, 10_000); // 20 µs per frame
+    /// scheduler.begin_block(1_000_000, 500);
+    /// scheduler.schedule(995_000); // due at 1_005_000: in this block
+    /// scheduler.schedule(980_000); // due at 990_000, before it: late
+    /// let expected = SchedulerStats { events: 2, late: 1, ..Default::default() };
+    /// assert_eq!(scheduler.stats(), expected);
+    /// ```
     pub fn stats(&self) -> SchedulerStats {
         self.stats
     }

@@ -234,6 +234,8 @@ fn every_stream_method_does_not_allocate() {
             port.add_dropped_at(2, t + 7);
             assert!(!port.is_full() && port.slots() > 0 && port.sysex_slots() > 0);
             assert!(port.dropped() > 0 && !port.sysex_in_progress());
+            assert_eq!((port.index(), keyboard.index()), (0, 1));
+            assert_eq!(stream.sources(), 2);
             assert!(stream.peek_time().is_some());
             taken += stream.pop_into(&mut events);
             while let Some(received) = stream.try_recv() {
@@ -267,7 +269,10 @@ fn scheduling_and_overflow_recovery_do_not_allocate() {
             } else {
                 start
             };
+            scheduler.set_latency_us(10_000 + (block % 2) as u32 * 100);
             scheduler.begin_block(callback, 480);
+            let rate = scheduler.sample_rate_estimate();
+            assert!((47_000.0..49_000.0).contains(&rate), "{rate}");
             while let Some(scheduled) = scheduler.next_event(&mut stream) {
                 synth_state = synth_state.wrapping_add(scheduled.frame);
                 if let Event::Lost { .. } = scheduled.event {
@@ -294,6 +299,7 @@ fn spsc_operations_do_not_allocate() {
     let (calls, ()) = allocator_calls(|| {
         for i in 0..1000 {
             assert_eq!(producer.try_push(i), Ok(()));
+            assert_eq!(consumer.dropped_at_end(), None);
             assert_eq!(consumer.peek(), Some(&i));
             assert_eq!(consumer.try_pop(), Some(i));
             assert_eq!(producer.push_slice(&[1, 2, 3, 4, 5, 6, 7, 8, 9]), 8);
@@ -301,6 +307,9 @@ fn spsc_operations_do_not_allocate() {
             assert_eq!(consumer.pop_slice(&mut out), 8);
             assert_eq!(producer.push_slice(&[1, 2]), 2);
             assert_eq!(consumer.skip(5), 2);
+            producer.add_dropped_marked(1, i);
+            let report = consumer.dropped_at_end().unwrap();
+            assert_eq!((report.total, report.mark), (i as usize + 1, i));
         }
     });
     assert_eq!(calls, 0);
