@@ -171,8 +171,9 @@ pub enum SendError {
     /// was sent.
     Full,
     /// The bytes are not MIDI: not a short message, nor a System Exclusive
-    /// message or a piece of one. Nothing was sent, and a SysEx being
-    /// assembled is left as it was.
+    /// message or a piece of one. Nothing was sent. A SysEx a stream source
+    /// was gathering from bytes is lost and counted (what came for it is
+    /// broken), unless the bytes were empty.
     Invalid(MidiError),
     /// A System Exclusive message longer than the stream's SysEx capacity:
     /// it can never be delivered whole, is not delivered in part, and is

@@ -593,13 +593,20 @@ impl StreamSource {
     /// kept for, is written first.
     #[inline]
     fn has_room(&self, n: usize) -> bool {
-        self.entries.has_slots(n + RESERVE)
+        // Nothing to write always fits (a middle piece of a SysEx, a
+        // controller the translator holds).
+        n == 0 || self.entries.has_slots(n + RESERVE)
     }
 
     /// Writes `entries` in one commit, after the loss report owed. The
     /// caller has checked [`has_room`](Self::has_room) for them.
     #[inline]
     fn emit(&mut self, entries: &[Entry]) {
+        if entries.is_empty() {
+            // The loss report owed waits for the next entry, which it must
+            // precede; until then the audio thread sees it at the end.
+            return;
+        }
         if self.pending > 0 {
             let (report, len) = Entry::losses(self.pending, self.pending_time);
             let written = self.entries.push_slice(&report[..len]);
@@ -794,8 +801,10 @@ impl StreamSource {
     ///
     /// # Errors
     ///
-    /// * [`SendError::Invalid`]: not MIDI; nothing sent, nothing counted,
-    ///   a SysEx under way left as it was.
+    /// * [`SendError::Invalid`]: not MIDI; nothing sent. Nothing counted,
+    ///   except that a SysEx under way is lost (and counted), since what
+    ///   came for it is broken: its remaining pieces are discarded. Empty
+    ///   `bytes` change nothing.
     /// * [`SendError::Full`]: no room; everything in `bytes` is lost and
     ///   counted, and so is a SysEx under way.
     /// * [`SendError::TooLarge`]: the SysEx is longer than the
@@ -849,7 +858,22 @@ impl StreamSource {
     }
 
     fn bytes_at(&mut self, bytes: &[u8], time: u32, counted: bool) -> Result<(), SendError> {
-        match classify(bytes, self.assembly != Assembly::Idle).map_err(SendError::Invalid)? {
+        let input = match classify(bytes, self.assembly != Assembly::Idle) {
+            Ok(input) => input,
+            Err(error) => {
+                if error != MidiError::Empty && self.assembly == Assembly::Assembling {
+                    // A status byte inside a SysEx, or another message
+                    // that is not MIDI: on the wire the SysEx is broken
+                    // there. Lost, never delivered with a hole.
+                    self.last_time = time;
+                    self.discard_sysex();
+                    self.lose(1, time);
+                    self.assembly = Assembly::Discarding;
+                }
+                return Err(SendError::Invalid(error));
+            }
+        };
+        match input {
             Input::Message(message) => self.message_at(message, time, counted),
             Input::SysEx { start, body, end } => {
                 self.sysex_piece(SysExKind::Bytes, start, body, end, time, counted)
@@ -1007,9 +1031,49 @@ impl StreamSource {
         parsed: Parsed<'_>,
         time_us: u64,
     ) -> Result<(), SendError> {
-        let time = time_us as u32;
+        self.parsed_at(parsed, time_us as u32, true)
+    }
+
+    /// [`try_send_parsed_at`](Self::try_send_parsed_at) for a producer that
+    /// retries: when there is no room, nothing happens and nothing is
+    /// counted, so the same message or chunk can be sent again.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_send_parsed_at`](Self::try_send_parsed_at), except that
+    /// [`SendError::Full`] counts nothing and changes nothing. A SysEx the
+    /// parser saw cut off is still a loss: no retry can deliver it.
+    ///
+    /// ```
+    /// use bbx_midi::parser::{MidiParser, Parsed};
+    /// use bbx_midi::{Event, MidiMessage, MidiStream, SendError};
+    ///
+    /// let (mut source, mut stream) = MidiStream::builder().capacity(1).build();
+    /// let mut parser = MidiParser::<4>::new();
+    /// let mut refused = 0;
+    /// for &byte in &[0xF8, 0xFA] {
+    ///     for parsed in parser.push(byte) {
+    ///         while let Err(SendError::Full) = source.try_push_parsed_at(parsed, 0) {
+    ///             refused += 1;
+    ///             stream.try_recv(); // the audio thread, in another thread really
+    ///         }
+    ///     }
+    /// }
+    /// assert_eq!(refused, 1);
+    /// assert_eq!(stream.try_recv().unwrap().event, Event::Message(MidiMessage::START));
+    /// assert_eq!(source.dropped(), 0);
+    /// ```
+    pub fn try_push_parsed_at(
+        &mut self,
+        parsed: Parsed<'_>,
+        time_us: u64,
+    ) -> Result<(), SendError> {
+        self.parsed_at(parsed, time_us as u32, false)
+    }
+
+    fn parsed_at(&mut self, parsed: Parsed<'_>, time: u32, counted: bool) -> Result<(), SendError> {
         match parsed {
-            Parsed::Message(message) => self.message_at(message, time, true),
+            Parsed::Message(message) => self.message_at(message, time, counted),
             Parsed::SysEx(chunk) => {
                 let start = chunk.is_start();
                 if !start && self.assembly == Assembly::Idle {
@@ -1019,10 +1083,12 @@ impl StreamSource {
                 }
                 match chunk.end() {
                     Some(SysExEnd::Unterminated) => {
-                        if start || self.assembly == Assembly::Assembling {
-                            self.discard_sysex();
-                            self.lose(1, time);
-                        }
+                        // This SysEx, if it started here, and the one under
+                        // way, which it ends or cuts off.
+                        let lost =
+                            usize::from(start) + usize::from(self.assembly == Assembly::Assembling);
+                        self.discard_sysex();
+                        self.lose(lost, time);
                         self.assembly = Assembly::Idle;
                         Err(SendError::SysExLost)
                     }
@@ -1032,7 +1098,7 @@ impl StreamSource {
                         chunk.data(),
                         end == Some(SysExEnd::Terminated),
                         time,
-                        true,
+                        counted,
                     ),
                 }
             }
@@ -1450,9 +1516,12 @@ impl SourceRx {
                 });
             };
             if let Some((count, len)) = self.loss_report(&entry) {
-                let covered = self.committed.wrapping_add(count);
-                if covered.wrapping_sub(self.reported) as isize <= 0 {
-                    self.committed = covered;
+                // Handed out already, as trailing losses: `reported` runs
+                // ahead of `committed` by what trailing reports gave before
+                // the entries for it came (never behind, so the wrapping
+                // difference is that amount, for any counts).
+                if count <= self.reported.wrapping_sub(self.committed) {
+                    self.committed = self.committed.wrapping_add(count);
                     self.entries.skip(len);
                     continue;
                 }

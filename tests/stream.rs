@@ -355,19 +355,115 @@ fn bytes_that_are_not_midi_are_refused_with_the_reason_and_change_nothing() {
             "{bytes:02X?}"
         );
     }
-    // Inside a SysEx: an undefined status byte in a piece is refused and
-    // the SysEx goes on.
+    assert_eq!(take_all(&mut stream), []);
+    assert_eq!(source.dropped(), 0);
+}
+
+/// Finding: a piece refused as invalid left the SysEx under way going, and
+/// it was delivered without that piece's bytes. What came for it is
+/// broken: the SysEx is lost, counted, and its remaining pieces discarded.
+#[test]
+fn an_invalid_piece_in_the_middle_of_a_sysex_loses_it_instead_of_leaving_a_hole() {
+    let corrupt: [(&[u8], MidiError); 3] = [
+        (
+            &[2, 0x90, 3],
+            MidiError::InvalidDataByte {
+                index: 1,
+                byte: 0x90,
+            },
+        ),
+        (
+            &[2, 0xF9, 3],
+            MidiError::InvalidDataByte {
+                index: 1,
+                byte: 0xF9,
+            },
+        ),
+        // A short message that is not one: the SysEx is broken as well.
+        (
+            &[0x90, 0x80, 1],
+            MidiError::InvalidDataByte {
+                index: 1,
+                byte: 0x80,
+            },
+        ),
+    ];
+    for (piece, err) in corrupt {
+        let (mut source, mut stream) = one(8, 64);
+        source.try_send_bytes_at(&[0xF0, 0x7D, 1], 10).unwrap();
+        assert_eq!(
+            source.try_send_bytes_at(piece, 20),
+            Err(SendError::Invalid(err))
+        );
+        assert!(!source.sysex_in_progress(), "{piece:02X?}");
+        assert_eq!(
+            source.try_send_bytes_at(&[4, 0xF7], 30),
+            Err(SendError::SysExLost)
+        );
+        source.try_send_at(MidiMessage::START, 40);
+        assert_eq!(
+            take_all(&mut stream),
+            [(20, 0, Got::Lost(1)), (40, 0, Got::Msg(MidiMessage::START))],
+            "{piece:02X?}"
+        );
+        assert_eq!(source.dropped(), 1);
+    }
+    // Empty bytes are no piece at all: the SysEx goes on.
+    let (mut source, mut stream) = one(8, 64);
     source.try_send_bytes_at(&[0xF0, 1], 0).unwrap();
     assert_eq!(
-        source.try_send_bytes_at(&[2, 0xF9, 3], 0),
-        Err(SendError::Invalid(MidiError::InvalidDataByte {
-            index: 1,
-            byte: 0xF9
-        }))
+        source.try_send_bytes_at(&[], 0),
+        Err(SendError::Invalid(MidiError::Empty))
     );
-    source.try_send_bytes_at(&[4, 0xF7], 0).unwrap();
-    assert_eq!(events(&mut stream), [Got::SysEx(vec![0xF0, 1, 4, 0xF7])]);
-    assert_eq!(source.dropped(), 0);
+    source.try_send_bytes_at(&[2, 0xF7], 0).unwrap();
+    assert_eq!(
+        take_all(&mut stream),
+        [(0, 0, Got::SysEx(vec![0xF0, 1, 2, 0xF7]))]
+    );
+}
+
+/// A middle piece of a SysEx writes no entry: it needs no entry room, even
+/// when the slots kept for loss reports are taken.
+#[test]
+fn a_middle_piece_needs_no_room_for_entries() {
+    let (mut source, mut stream) = one(1, 64);
+    assert!(source.try_send_at(MidiMessage::STOP, 0));
+    assert!(!source.try_send_at(MidiMessage::STOP, 1)); // lost: a report owed
+    assert_eq!(
+        take_all(&mut stream).len(),
+        2,
+        "the message and the trailing loss"
+    );
+    source.try_send_bytes_at(&[0xF0, 1], 2).unwrap();
+    // The report is written before the clock: the ring is full again.
+    assert!(source.try_send_at(MidiMessage::TIMING_CLOCK, 3));
+    assert_eq!(source.try_send_bytes_at(&[2, 3], 4), Ok(()));
+    assert_eq!(
+        take_all(&mut stream),
+        [(3, 0, Got::Msg(MidiMessage::TIMING_CLOCK))],
+        "the loss was handed out already"
+    );
+    source.try_send_bytes_at(&[0xF7], 5).unwrap();
+    assert_eq!(
+        take_all(&mut stream),
+        [(5, 0, Got::SysEx(vec![0xF0, 1, 2, 3, 0xF7]))]
+    );
+    assert_eq!(source.dropped(), 1);
+}
+
+/// Loss counts of any size are reported once each, in place (a count of
+/// 2⁶³ or more once looked negative and was taken as handed out already).
+#[test]
+fn loss_counts_beyond_half_the_range_are_reported() {
+    for n in [1usize << 63, usize::MAX] {
+        let (mut source, mut stream) = one(4, 0);
+        source.add_dropped_at(n, 5);
+        assert!(source.try_send_at(MidiMessage::START, 10));
+        assert_eq!(
+            take_all(&mut stream),
+            [(5, 0, Got::Lost(n)), (10, 0, Got::Msg(MidiMessage::START))]
+        );
+    }
 }
 
 #[test]
@@ -401,6 +497,54 @@ fn a_sysex_the_parser_saw_cut_off_is_lost() {
     }
     assert_eq!(results, [Err(SendError::SysExLost), Ok(())]);
     assert_eq!(events(&mut stream), [Got::Lost(1), Got::Msg(note(60))]);
+}
+
+/// A SysEx the parser saw start and get cut off, while another was under
+/// way from bytes: both are lost, and counted (the count was 1).
+#[test]
+fn a_cut_off_sysex_that_cuts_off_another_counts_both() {
+    let (mut source, mut stream) = one(8, 64);
+    source.try_send_bytes_at(&[0xF0, 1, 2], 0).unwrap();
+    let mut parser = MidiParser::<16>::new();
+    let mut results = Vec::new();
+    for &byte in &[0xF0, 5, 6, 0x90, 60, 100] {
+        for parsed in parser.push(byte) {
+            results.push(source.try_send_parsed_at(parsed, 1));
+        }
+    }
+    assert_eq!(results, [Err(SendError::SysExLost), Ok(())]);
+    assert_eq!(events(&mut stream), [Got::Lost(2), Got::Msg(note(60))]);
+    assert_eq!(source.dropped(), 2);
+}
+
+/// The retrying form of `try_send_parsed_at` gives back a chunk it has no
+/// room for, uncounted, and the SysEx comes whole when it is sent again.
+#[test]
+fn parsed_chunks_pushed_again_after_full_arrive_whole() {
+    let (mut source, mut stream) = one(1, 8);
+    let mut parser = MidiParser::<3>::new();
+    let mut got = Vec::new();
+    let mut refused = 0;
+    for &byte in &[0xF0, 1, 2, 3, 4, 5, 0xF7, 0xF0, 6, 7, 0xF7, 0xF8] {
+        for parsed in parser.push(byte) {
+            while let Err(err) = source.try_push_parsed_at(parsed, 0) {
+                assert_eq!(err, SendError::Full);
+                refused += 1;
+                got.extend(events(&mut stream));
+            }
+        }
+    }
+    got.extend(events(&mut stream));
+    assert!(refused > 0, "the 8-byte SysEx ring was full at times");
+    assert_eq!(
+        got,
+        [
+            Got::SysEx(vec![0xF0, 1, 2, 3, 4, 5, 0xF7]),
+            Got::SysEx(vec![0xF0, 6, 7, 0xF7]),
+            Got::Msg(MidiMessage::TIMING_CLOCK),
+        ]
+    );
+    assert_eq!(source.dropped(), 0);
 }
 
 #[test]
