@@ -249,6 +249,63 @@ fn a_last_loss_reaches_the_audio_thread_after_what_came_before() {
     }
 }
 
+/// The same with the source alive: the sender waits, its ring empty, until
+/// the audio thread has seen every loss it counted. The report of the last
+/// loss reaches the audio thread with nothing sent after it and no drop.
+#[test]
+fn a_last_loss_reaches_the_audio_thread_while_its_source_lives() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let rounds = if cfg!(miri) { 10 } else { 5_000 };
+    for _ in 0..rounds {
+        let (mut source, mut stream) = MidiStream::builder().capacity(1).build();
+        // usize::MAX until the sender is done sending.
+        let dropped = Arc::new(AtomicUsize::new(usize::MAX));
+        let seen_all = Arc::new(AtomicBool::new(false));
+        let sender = {
+            let (dropped, seen_all) = (Arc::clone(&dropped), Arc::clone(&seen_all));
+            thread::spawn(move || {
+                for (time, message) in [(1, MidiMessage::START), (2, MidiMessage::STOP)] {
+                    source.try_send_at(message, time);
+                }
+                dropped.store(source.dropped(), Ordering::Release);
+                let mut spins = 0;
+                while !seen_all.load(Ordering::Acquire) {
+                    backoff(&mut spins);
+                }
+                assert!(!source.is_abandoned());
+            })
+        };
+        let (mut lost, mut times) = (0usize, Vec::new());
+        let mut spins = 0;
+        let began = std::time::Instant::now();
+        loop {
+            if let Some(received) = stream.try_recv() {
+                times.push(received.time);
+                if let Event::Lost { count } = received.event {
+                    lost += count;
+                }
+                continue;
+            }
+            let counted = dropped.load(Ordering::Acquire);
+            if counted != usize::MAX && lost == counted && times.len() == 2 {
+                break;
+            }
+            assert!(lost <= counted, "more reported than lost");
+            // A guard against hanging, not a speed target.
+            assert!(
+                began.elapsed() < std::time::Duration::from_secs(60),
+                "the loss never reached the audio thread: {times:?}"
+            );
+            backoff(&mut spins);
+        }
+        assert!(!stream.is_abandoned(), "the source is still there");
+        assert_eq!(times, [1, 2], "the loss of STOP at its time, after START");
+        seen_all.store(true, Ordering::Release);
+        sender.join().unwrap();
+    }
+}
+
 /// A MIDI 2.0 stream with two threads: one sends packets of 64 and 128
 /// bits and SysEx7 in packets, one sends MIDI 1.0 notes, translated. Each
 /// retries when full; everything arrives whole, in each source's order.
