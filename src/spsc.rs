@@ -263,6 +263,15 @@ pub struct Producer<T> {
 // with `!Sync` (from the `Cell` and the pointer) keeps it on one thread.
 unsafe impl<T: Send> Send for Producer<T> {}
 
+/// The slot `n` places after `slot`, wrapped once: both are at most
+/// `capacity` and `slot` is below it, so one subtraction is enough (no
+/// division on the hot path).
+#[inline(always)]
+fn slot_after(slot: usize, n: usize, capacity: usize) -> usize {
+    let to_end = capacity - slot;
+    if n < to_end { slot + n } else { n - to_end }
+}
+
 impl<T> Producer<T> {
     /// Free slots according to the cached `head`: never more than the truth.
     #[inline(always)]
@@ -303,12 +312,7 @@ impl<T> Producer<T> {
     /// Publishes `n` freshly written slots to the consumer.
     #[inline(always)]
     fn commit(&mut self, n: usize) {
-        let to_end = self.capacity - self.tail_slot;
-        self.tail_slot = if n < to_end {
-            self.tail_slot + n
-        } else {
-            n - to_end
-        };
+        self.tail_slot = slot_after(self.tail_slot, n, self.capacity);
         self.tail = self.tail.wrapping_add(n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
@@ -411,20 +415,13 @@ impl<T> Producer<T> {
         if !self.has_slots(end) {
             return false;
         }
-        // Where the staged run ends, as a slot position: `tail_slot +
-        // staged`, wrapped once (both are below `capacity`, `staged` is
-        // at most `capacity`).
-        let to_end = self.capacity - self.tail_slot;
-        let at = if self.staged < to_end {
-            self.tail_slot + self.staged
-        } else {
-            self.staged - to_end
-        };
+        // Where the staged run ends (`staged` is at most `capacity`).
+        let at = slot_after(self.tail_slot, self.staged, self.capacity);
         let first = items.len().min(self.capacity - at);
-        // SAFETY: the `end` slots from `tail_slot` are free (checked above)
-        // and the consumer reads none of them before `commit`; the two runs
-        // written here are the last `items.len()` of them, in bounds as in
-        // `push_slice`.
+        // `at..at + first` and `0..items.len() - first` are the last
+        // `items.len()` of the `end` slots from `tail_slot`.
+        // SAFETY: those `end` slots are free (checked above) and unseen by
+        // the consumer until `commit`; both runs are in bounds.
         unsafe {
             copy_to_slots(self.slots.as_ptr().add(at), &items[..first]);
             copy_to_slots(self.slots.as_ptr(), &items[first..]);
@@ -691,12 +688,7 @@ impl<T> Consumer<T> {
     /// Gives `n` slots that we have finished reading back to the producer.
     #[inline(always)]
     fn release(&mut self, n: usize) {
-        let to_end = self.capacity - self.head_slot;
-        self.head_slot = if n < to_end {
-            self.head_slot + n
-        } else {
-            n - to_end
-        };
+        self.head_slot = slot_after(self.head_slot, n, self.capacity);
         self.head = self.head.wrapping_add(n);
         // Release pairs with the producer's Acquire load of `head`: our reads
         // of these slots happen-before it overwrites them.
@@ -765,13 +757,8 @@ impl<T> Consumer<T> {
         if self.cached_len() <= n && self.refresh_len() <= n {
             return None;
         }
-        // `n < len <= capacity`; `head_slot + n`, wrapped once.
-        let to_end = self.capacity - self.head_slot;
-        let at = if n < to_end {
-            self.head_slot + n
-        } else {
-            n - to_end
-        };
+        // `n < len <= capacity`.
+        let at = slot_after(self.head_slot, n, self.capacity);
         // SAFETY: `n` items past the oldest are ready, so slot `at`
         // (< capacity) is initialised and stays so while the borrow of
         // `self` lives, as in `peek`.
