@@ -14,30 +14,17 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use support::properties::{check_parser, collect};
 
-/// Bytes biased towards what makes parsers trip: status bytes of every
-/// class, SysEx framing and real-time bytes among plain data.
-fn byte() -> impl Strategy<Value = u8> {
-    prop_oneof![
-        6 => 0x00u8..0x80,
-        2 => 0x80u8..0xF0,
-        1 => Just(0xF0u8),
-        1 => Just(0xF7u8),
-        1 => 0xF1u8..0xF7,
-        1 => 0xF8u8..=0xFF,
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 2000 }))]
 
     #[test]
-    fn every_stream_keeps_the_properties(bytes in vec(byte(), 0..200)) {
+    fn every_stream_keeps_the_properties(bytes in vec(support::midi_byte(), 0..200)) {
         check_parser(&bytes);
     }
 
     #[test]
     fn splitting_the_input_anywhere_does_not_change_the_events(
-        bytes in vec(byte(), 0..120),
+        bytes in vec(support::midi_byte(), 0..120),
         cuts in vec(0usize..120, 0..6),
     ) {
         let (whole, whole_stats) = collect::<3>(&[&bytes]);

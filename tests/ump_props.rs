@@ -32,18 +32,6 @@ fn words_as_bytes(words: &[u32]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
-/// MIDI 1.0 bytes biased towards status bytes, SysEx framing and real time.
-fn byte() -> impl Strategy<Value = u8> {
-    prop_oneof![
-        6 => 0x00u8..0x80,
-        2 => 0x80u8..0xF0,
-        1 => Just(0xF0u8),
-        1 => Just(0xF7u8),
-        1 => 0xF1u8..0xF7,
-        1 => 0xF8u8..=0xFF,
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 2000 }))]
 
@@ -62,7 +50,7 @@ proptest! {
     }
 
     #[test]
-    fn midi1_bytes_survive_ump_and_back(bytes in vec(byte(), 0..300)) {
+    fn midi1_bytes_survive_ump_and_back(bytes in vec(support::midi_byte(), 0..300)) {
         check_ump_bytes(&bytes);
     }
 
