@@ -663,17 +663,17 @@ impl StreamSource {
         self.assembly = Assembly::Idle;
     }
 
-    /// Sends what `batch` holds, or, when there is no room, loses `lost`
-    /// (`counted`) or nothing.
+    /// Sends `entries` in one commit, or, when there is no room, loses
+    /// `lost` (`counted`) or nothing.
     fn send_batch(
         &mut self,
-        batch: &Batch,
+        entries: &[Entry],
         time: u32,
         counted: bool,
         lost: usize,
     ) -> Result<(), SendError> {
-        if self.has_room(batch.len) {
-            self.emit(batch.as_slice());
+        if self.has_room(entries.len()) {
+            self.emit(entries);
             Ok(())
         } else {
             if counted {
@@ -683,19 +683,14 @@ impl StreamSource {
         }
     }
 
-    /// The entries a MIDI 1.0 message becomes in this stream's protocol.
-    /// In a MIDI 2.0 stream the translator's state changes: `saved` puts it
-    /// back.
-    fn translate_message(
-        &mut self,
+    /// The entries a MIDI 1.0 message becomes in a MIDI 2.0 stream, and
+    /// the translator's state before: `saved` puts it back.
+    fn translate_up(
+        up: &mut Midi1ToMidi2,
         message: MidiMessage,
         time: u32,
     ) -> (Batch, Option<crate::ump::Saved>) {
         let mut batch = Batch::new();
-        let Some(up) = &mut self.up else {
-            batch.push(&[Entry::message(message, time)]);
-            return (batch, None);
-        };
         if message.status() >= 0xF0 {
             if let Ok(system) = SystemMessage::new(0, message) {
                 batch.push_packet(&system.packet(), time);
@@ -727,8 +722,17 @@ impl StreamSource {
         if counted {
             self.end_sysex_by(message, time);
         }
-        let (batch, saved) = self.translate_message(message, time);
-        if !counted && !self.has_room(batch.len) {
+        // A MIDI 1.0 stream takes the message as it is, in one entry.
+        let single = [Entry::message(message, time)];
+        let (batch, saved) = match &mut self.up {
+            Some(up) => {
+                let (batch, saved) = Self::translate_up(up, message, time);
+                (Some(batch), saved)
+            }
+            None => (None, None),
+        };
+        let entries = batch.as_ref().map_or(&single[..], Batch::as_slice);
+        if !counted && !self.has_room(entries.len()) {
             if let (Some(up), Some(saved)) = (&mut self.up, saved) {
                 up.restore(saved);
             }
@@ -737,7 +741,7 @@ impl StreamSource {
         if !counted {
             self.end_sysex_by(message, time);
         }
-        self.send_batch(&batch, time, counted, 1)
+        self.send_batch(entries, time, counted, 1)
     }
 
     /// Sends `message` stamped with `time_us`; returns `false` when there
@@ -1249,7 +1253,7 @@ impl StreamSource {
         if !counted && !self.has_room(batch.len) {
             return Err(SendError::Full);
         }
-        self.send_batch(&batch, time, counted, 1)
+        self.send_batch(batch.as_slice(), time, counted, 1)
     }
 
     /// A SysEx7 or SysEx8 packet, as a piece of its SysEx.
