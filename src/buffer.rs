@@ -13,11 +13,15 @@
 //! reported at their exact place, timestamps, SysEx and several sources,
 //! use a [`MidiStream`](crate::MidiStream).
 
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
+use core::fmt;
 
 use crate::error::SendError;
 use crate::message::MidiMessage;
-use crate::spsc::{Consumer, Producer, SpscRingBuffer};
+#[cfg(feature = "alloc")]
+use crate::spsc::SpscRingBuffer;
+use crate::spsc::{Consumer, Heap, Producer, RingState, Sealed, StaticRing, Storage};
 
 /// Creates a buffer for `capacity` MIDI messages and returns its two ends:
 /// the producer for the MIDI input thread, the consumer for the audio thread.
@@ -46,6 +50,7 @@ use crate::spsc::{Consumer, Producer, SpscRingBuffer};
 /// assert_eq!(msg.note(), Some(60));
 /// assert!(consumer.try_pop().is_none());
 /// ```
+#[cfg(feature = "alloc")]
 pub fn midi_buffer(capacity: usize) -> (MidiBufferProducer, MidiBufferConsumer) {
     let (producer, consumer) = SpscRingBuffer::new(capacity);
     (
@@ -63,7 +68,12 @@ fn valid_prefix(messages: &[MidiMessage]) -> usize {
         .unwrap_or(messages.len())
 }
 
-/// The sending end of a [`midi_buffer`], for the MIDI input thread.
+/// The sending end of a [`midi_buffer`] or a [`StaticMidiBuffer`], for the
+/// MIDI input thread (or the UART interrupt).
+///
+/// `S` says where the buffer lives: on the heap (the default, from
+/// [`midi_buffer`]) or in a [`StaticMidiBuffer`] that the handle borrows.
+/// The code is the same for both.
 ///
 /// `Send`, not `Sync`: move it into the thread (or `midir` callback) that
 /// receives MIDI. Every method is wait-free and never allocates.
@@ -74,11 +84,11 @@ fn valid_prefix(messages: &[MidiMessage]) -> usize {
 /// producer that keeps the message and tries again (nothing is counted).
 /// [`MidiMessage::INVALID`] is never sent, and never counted.
 #[derive(Debug)]
-pub struct MidiBufferProducer {
-    producer: Producer<MidiMessage>,
+pub struct MidiBufferProducer<S: Storage<MidiMessage> = Heap<MidiMessage>> {
+    producer: Producer<MidiMessage, S>,
 }
 
-impl MidiBufferProducer {
+impl<S: Storage<MidiMessage>> MidiBufferProducer<S> {
     /// Sends `message` to the consumer; returns `false` when the buffer is
     /// full, in which case it is dropped and counted (see
     /// [`dropped`](Self::dropped) and
@@ -331,17 +341,18 @@ impl MidiBufferProducer {
     }
 }
 
-/// The receiving end of a [`midi_buffer`], for the audio thread.
+/// The receiving end of a [`midi_buffer`] or a [`StaticMidiBuffer`], for
+/// the audio thread (or the audio DMA interrupt).
 ///
 /// `Send`, not `Sync`. Every method but [`drain_into`](Self::drain_into) is
 /// wait-free and never allocates, so it is safe to call from an audio
 /// callback.
 #[derive(Debug)]
-pub struct MidiBufferConsumer {
-    consumer: Consumer<MidiMessage>,
+pub struct MidiBufferConsumer<S: Storage<MidiMessage> = Heap<MidiMessage>> {
+    consumer: Consumer<MidiMessage, S>,
 }
 
-impl MidiBufferConsumer {
+impl<S: Storage<MidiMessage>> MidiBufferConsumer<S> {
     /// Removes and returns the oldest message, or `None` if there is none.
     ///
     /// Wait-free; never allocates.
@@ -418,6 +429,9 @@ impl MidiBufferConsumer {
     /// assert_eq!(consumer.drain_into(&mut messages), 1);
     /// assert_eq!(messages, [MidiMessage::START]);
     /// ```
+    ///
+    /// Needs the `alloc` feature.
+    #[cfg(feature = "alloc")]
     pub fn drain_into(&mut self, messages: &mut Vec<MidiMessage>) -> usize {
         let waiting = self.consumer.len();
         messages.reserve(waiting);
@@ -527,5 +541,122 @@ impl MidiBufferConsumer {
     #[inline]
     pub fn is_abandoned(&self) -> bool {
         self.consumer.is_abandoned()
+    }
+}
+
+/// A MIDI buffer of `N` messages with no allocator: its indices and slots
+/// live in the value itself, typically a `static`. For embedded
+/// instruments (Cortex-M0 to M7 and the like), where a UART interrupt
+/// receives MIDI and the audio DMA interrupt renders.
+///
+/// [`split`](Self::split) hands out a [`MidiBufferProducer`] and a
+/// [`MidiBufferConsumer`] that borrow it; they behave exactly as those of
+/// [`midi_buffer`] (the same code runs: only the storage differs). `new`
+/// is a `const fn`, and nothing needs atomic read-modify-write, so it works
+/// on `thumbv6m-none-eabi`. RAM: 4 bytes per message, plus the indices on
+/// three cache lines (96 bytes on 32-bit ARM, 384 on x86-64).
+///
+/// ```
+/// use bbx_midi::{MidiMessage, StaticMidiBuffer};
+///
+/// let mut buffer = StaticMidiBuffer::<64>::new();
+/// let (mut producer, mut consumer) = buffer.split();
+/// assert!(producer.try_send(MidiMessage::note_on(0, 60, 100)?));
+/// assert_eq!(consumer.try_pop().and_then(|m| m.note()), Some(60));
+/// # Ok::<(), bbx_midi::MidiError>(())
+/// ```
+///
+/// On a microcontroller the buffer is a `static`, and a `&'static mut` to it
+/// (from `cortex_m::singleton!`, `static_cell`, or a `static mut` reached
+/// once with `&raw mut`) gives handles that live forever, to move into the
+/// interrupt handlers; the README's embedded section has a complete example.
+///
+/// ```
+/// use bbx_midi::{MidiBufferConsumer, MidiBufferProducer, StaticMidiBuffer};
+///
+/// let buffer: &'static mut StaticMidiBuffer<32> = Box::leak(Box::new(StaticMidiBuffer::new()));
+/// let (producer, consumer): (
+///     MidiBufferProducer<&'static StaticMidiBuffer<32>>,
+///     MidiBufferConsumer<&'static StaticMidiBuffer<32>>,
+/// ) = buffer.split();
+/// assert_eq!((producer.capacity(), consumer.capacity()), (32, 32));
+/// ```
+pub struct StaticMidiBuffer<const N: usize> {
+    ring: StaticRing<MidiMessage, N>,
+}
+
+impl<const N: usize> StaticMidiBuffer<N> {
+    crate::sync::const_fn_unless_loom! {
+        /// An empty buffer for `N` messages.
+        ///
+        /// # Panics
+        ///
+        /// If `N` is 0; in a `static` initialiser that is a compile error.
+        ///
+        /// ```compile_fail
+        /// static EMPTY: bbx_midi::StaticMidiBuffer<0> = bbx_midi::StaticMidiBuffer::new();
+        /// ```
+        pub fn new() -> Self {
+            Self {
+                ring: StaticRing::new(),
+            }
+        }
+    }
+
+    /// The number of messages the buffer holds at most: `N`.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// The producer and consumer of this buffer, borrowing it.
+    ///
+    /// The `&mut` borrow guarantees that no other handle exists; a later
+    /// split finds the messages the last handles left, in order, and any
+    /// drops they reported and did not take. Never allocates.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiMessage, StaticMidiBuffer};
+    ///
+    /// let mut buffer = StaticMidiBuffer::<1>::new();
+    /// let (mut producer, _) = buffer.split();
+    /// producer.try_send(MidiMessage::START);
+    /// producer.try_send(MidiMessage::STOP); // full: lost, counted
+    /// drop(producer);
+    /// let (_, mut consumer) = buffer.split();
+    /// assert_eq!(consumer.take_dropped(), 1);
+    /// assert_eq!(consumer.try_pop(), Some(MidiMessage::START));
+    /// ```
+    pub fn split(&mut self) -> (MidiBufferProducer<&Self>, MidiBufferConsumer<&Self>) {
+        let this: &Self = self;
+        let (slots, capacity) = this.ring.slots_and_capacity();
+        // SAFETY: the ring's own slots, alive and in place while the
+        // handles borrow `self`; `&mut self` means no other handle exists
+        // and the last ones' borrow ended before this.
+        let (producer, consumer) = unsafe { crate::spsc::handles(this, this, slots, capacity) };
+        (
+            MidiBufferProducer { producer },
+            MidiBufferConsumer { consumer },
+        )
+    }
+}
+
+impl<const N: usize> Default for StaticMidiBuffer<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Sealed<MidiMessage> for &StaticMidiBuffer<N> {
+    #[inline(always)]
+    fn state(&self) -> &RingState {
+        self.ring.state()
+    }
+}
+
+impl<const N: usize> fmt::Debug for StaticMidiBuffer<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticMidiBuffer")
+            .field("capacity", &N)
+            .finish_non_exhaustive()
     }
 }

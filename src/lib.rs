@@ -49,9 +49,12 @@
 //! | short messages from one input, applied as they come (the documented buffer) | [`midi_buffer`]`(capacity)` | [`MidiBufferProducer`] | [`MidiBufferConsumer`] |
 //! | everything a whole instrument needs: several inputs merged in time order, SysEx, losses reported in order, sample-accurate with a [`BlockScheduler`] | [`MidiStream::builder`]`()` | one [`StreamSource`] per input | [`MidiStream`] |
 //! | your own item type | [`spsc::SpscRingBuffer::new`] | [`spsc::Producer`] | [`spsc::Consumer`] |
+//! | no allocator (a microcontroller): the buffer in a `static` | [`StaticMidiBuffer`]`::<N>::new()`, then `split` | [`MidiBufferProducer`] | [`MidiBufferConsumer`] |
+//! | the same for your own item type | [`spsc::StaticRing`]`::<T, N>::new()`, then `split` | [`spsc::Producer`] | [`spsc::Consumer`] |
 //!
-//! All three are the same wait-free ring ([`spsc`]) underneath; the two MIDI
-//! ones add no atomics and no `unsafe` of their own.
+//! All of them are the same wait-free ring ([`spsc`]) underneath, on the
+//! heap or in storage of the user's choosing ([`spsc::Storage`]); the MIDI
+//! layers add no atomics of their own.
 //!
 //! # Layout
 //!
@@ -72,10 +75,20 @@
 //!
 //! # Features
 //!
-//! * `std` (default): [`MidiClock`] (it reads `std::time::Instant`). The
-//!   rest needs only `core` and `alloc`: turn `std` off for `#![no_std]`
-//!   targets with an allocator (embedded instruments), and stamp events
-//!   with a clock of your own.
+//! * `std` (default, implies `alloc`): [`MidiClock`] (it reads
+//!   `std::time::Instant`).
+//! * `alloc` (default, through `std`): the heap buffers: [`midi_buffer`],
+//!   [`spsc::SpscRingBuffer::new`], [`MidiStream`] (and
+//!   [`BlockScheduler::next_event`], which reads one), and
+//!   [`MidiBufferConsumer::drain_into`]. They share an `Arc`, so they need
+//!   atomic compare-and-swap: not on `thumbv6m` (Cortex-M0/M0+), where
+//!   enabling `alloc` is a compile error that says so.
+//! * With neither (`default-features = false`), for microcontrollers with
+//!   no allocator, Cortex-M0 to M7: [`StaticMidiBuffer`] and
+//!   [`spsc::StaticRing`] (the same ring, in a `static`), [`MidiMessage`],
+//!   the [`parser`], MIDI 2.0 ([`ump`], the translators included) and the
+//!   [`BlockScheduler`]'s [`schedule`](BlockScheduler::schedule). Nothing
+//!   needs atomic read-modify-write; only loads and stores.
 //! * `wmidi`, `midly`: `TryFrom` conversions between [`MidiMessage`] and
 //!   `wmidi::MidiMessage` or `midly::live::LiveEvent`, both ways.
 //! * `live`: real MIDI input (`midir`) and audio output (`cpal`) for the
@@ -83,8 +96,20 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(rust_2018_idioms)]
+// Without `alloc` there is no `MidiStream`, the only user of some of the
+// ring's and the translators' crate-private helpers; the default build
+// still checks for dead code.
+#![cfg_attr(not(feature = "alloc"), allow(dead_code))]
 
+#[cfg(feature = "alloc")]
 extern crate alloc;
+
+#[cfg(all(feature = "alloc", not(target_has_atomic = "ptr"), not(loom)))]
+compile_error!(
+    "bbx_midi's `alloc` feature needs atomic compare-and-swap (the heap buffers share an `Arc`), \
+     which this target lacks (thumbv6m: Cortex-M0/M0+). Build with `default-features = false` \
+     and use the static buffers (`StaticMidiBuffer`, `spsc::StaticRing`): they need neither."
+);
 
 mod buffer;
 mod error;
@@ -94,15 +119,19 @@ mod interop;
 mod message;
 pub mod parser;
 pub mod spsc;
+#[cfg(feature = "alloc")]
 pub mod stream;
 mod sync;
 pub mod timing;
 pub mod ump;
 
-pub use buffer::{MidiBufferConsumer, MidiBufferProducer, midi_buffer};
+#[cfg(feature = "alloc")]
+pub use buffer::midi_buffer;
+pub use buffer::{MidiBufferConsumer, MidiBufferProducer, StaticMidiBuffer};
 pub use error::{MidiError, SendError};
 pub use event::{Event, MidiEvent, Received, Scheduled};
 pub use message::{MessageKind, MidiMessage};
+#[cfg(feature = "alloc")]
 pub use stream::{MidiStream, Protocol, StreamBuilder, StreamSource};
 #[cfg(feature = "std")]
 pub use timing::MidiClock;

@@ -56,29 +56,32 @@
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
+#[cfg(feature = "alloc")]
 use core::mem::size_of;
 use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
-use crate::sync::{
-    Arc, AtomicBool, AtomicU32, AtomicUsize, DropSlots, Ordering, Slot, SlotAlloc, copy_from_slots,
-    copy_to_slots,
-};
+#[cfg(feature = "alloc")]
+use crate::sync::{Arc, SlotAlloc};
+use crate::sync::{Ordering, Slot, copy_from_slots, copy_to_slots};
 
-/// Namespace for the ring buffer's constructor.
+/// Namespace for the ring buffer's heap constructor.
 ///
 /// It holds no state; the buffer lives behind the [`Producer`] and
-/// [`Consumer`] that [`SpscRingBuffer::new`] returns.
+/// [`Consumer`] that [`SpscRingBuffer::new`] returns. Without an allocator,
+/// [`StaticRing`] is the same ring with its storage in a `static`.
 #[derive(Debug)]
 pub enum SpscRingBuffer {}
 
+#[cfg(feature = "alloc")]
 impl SpscRingBuffer {
     /// Creates a ring buffer holding at most `capacity` items and returns its
     /// two ends.
     ///
     /// It allocates twice, here: the shared indices and the slots; the
-    /// buffer never allocates again.
+    /// buffer never allocates again. Needs the `alloc` feature (on by
+    /// default).
     ///
     /// # Panics
     ///
@@ -113,109 +116,405 @@ impl SpscRingBuffer {
             capacity > 0,
             "SpscRingBuffer capacity must be at least 1, got 0"
         );
-        let Some(alloc) = SlotAlloc::<T>::new(capacity) else {
+        let Some(slots) = SlotAlloc::<T>::new(capacity) else {
             panic!(
                 "SpscRingBuffer capacity {capacity} is too large to allocate \
                  ({} bytes per item)",
                 size_of::<T>()
             )
         };
-        let slots = alloc.first();
-
-        let shared = Arc::new(Shared {
-            head: CachePadded::new(AtomicUsize::new(start)),
-            tail: CachePadded::new(AtomicUsize::new(start)),
-            slots: alloc,
-            capacity,
-            abandoned: AtomicBool::new(false),
-            head_slot_at_drop: AtomicUsize::new(0),
-            dropped: AtomicUsize::new(0),
-            dropped_mark: AtomicU32::new(0),
-        });
-        let producer = Producer {
-            shared: Arc::clone(&shared),
-            slots,
-            capacity,
-            tail: start,
-            tail_slot: 0,
-            cached_head: Cell::new(start),
-            staged: 0,
-            dropped: 0,
-            _invariant: PhantomData,
+        let first = slots.first();
+        let ring = Heap {
+            ring: Arc::new(HeapRing {
+                state: RingState::starting_at(start),
+                slots,
+                capacity,
+            }),
         };
-        let consumer = Consumer {
-            shared,
-            slots,
-            capacity,
-            head: start,
-            head_slot: 0,
-            cached_tail: Cell::new(start),
-            dropped_seen: 0,
-            _invariant: PhantomData,
-        };
-        (producer, consumer)
+        // SAFETY: a new ring: its slots are `capacity` uninitialised slots
+        // kept alive by `ring`, and no handle of it exists yet.
+        unsafe { handles(ring.clone(), ring, first, capacity) }
     }
 }
 
-/// The state both handles point to.
-struct Shared<T> {
-    /// Items popped so far, wrapping. Written only by the consumer, with
-    /// `Release`, after it has finished reading the slots it gives back; read
-    /// by the producer with `Acquire` before it overwrites them.
-    head: CachePadded<AtomicUsize>,
-    /// Items pushed so far, wrapping. Written only by the producer, with
-    /// `Release`, after it has written the slots it hands over; read by the
-    /// consumer with `Acquire` before it reads them.
-    tail: CachePadded<AtomicUsize>,
+pub use storage::Storage;
+pub(crate) use storage::{RingState, Sealed};
+
+/// Where a ring keeps its indices and slots: the parameter `S` of
+/// [`Producer`] and [`Consumer`].
+///
+/// The trait is sealed: the crate's own storages are the only ones.
+///
+/// * [`Heap`] (the default): allocated by [`SpscRingBuffer::new`] and freed
+///   with the last handle. Needs the `alloc` feature and atomic
+///   compare-and-swap (an `Arc`).
+/// * `&'a` [`StaticRing`]: a ring in a `static` or any other place the
+///   user chooses, borrowed by its handles; [`StaticRing::split`] makes them.
+///   Needs neither an allocator nor compare-and-swap: it runs on
+///   `thumbv6m` (Cortex-M0/M0+).
+/// * `&'a` [`StaticMidiBuffer`](crate::StaticMidiBuffer): the same, typed
+///   for MIDI.
+///
+/// Both kinds share every line of the ring's code; only where the memory
+/// lives differs.
+mod storage {
+    use super::CachePadded;
+    use crate::sync::{AtomicBool, AtomicU32, AtomicUsize, Ordering, Slot};
+
+    /// The state both handles of one ring share, apart from the slots.
+    ///
+    /// Public only so that the sealed trait can name it; not reachable from
+    /// outside the crate.
+    pub struct RingState {
+        /// Items popped so far, wrapping. Written only by the consumer,
+        /// with `Release`, after it has finished reading the slots it gives
+        /// back; read by the producer with `Acquire` before it overwrites
+        /// them.
+        pub(crate) head: CachePadded<AtomicUsize>,
+        /// Items pushed so far, wrapping. Written only by the producer,
+        /// with `Release`, after it has written the slots it hands over;
+        /// read by the consumer with `Acquire` before it reads them.
+        pub(crate) tail: CachePadded<AtomicUsize>,
+        /// Set by each handle as it is dropped, with `Release`, so the
+        /// handle that sees it (with `Acquire`) also sees everything the
+        /// other side did.
+        pub(crate) abandoned: AtomicBool,
+        /// The consumer's slot position, stored when the consumer is
+        /// dropped: the wrapping counters alone cannot say where the oldest
+        /// item sits, and dropping the items left, or splitting a static
+        /// ring again, needs it.
+        pub(crate) head_slot_at_drop: AtomicUsize,
+        /// The consumer's `dropped_seen`, stored when it is dropped, so that
+        /// a new consumer of a static ring neither repeats nor misses a
+        /// drop report.
+        pub(crate) dropped_seen_at_drop: AtomicUsize,
+        /// Items the producer reported dropped, in total, wrapping. Written
+        /// only by the producer (`Release`), read by the consumer
+        /// (`Acquire`); both rarely, so it shares the cold line. A single
+        /// writer and a plain store keep both sides wait-free on every
+        /// architecture (no read-modify-write).
+        pub(crate) dropped: AtomicUsize,
+        /// The mark of the producer's latest drop report
+        /// ([`Producer::add_dropped_marked`](super::Producer::add_dropped_marked)).
+        /// Written only by the producer, before `dropped` and with
+        /// `Release`, so that a consumer that loads `dropped` and then this
+        /// sees a mark at least as recent as that total.
+        pub(crate) dropped_mark: AtomicU32,
+    }
+
+    impl RingState {
+        crate::sync::const_fn_unless_loom! {
+            /// A ring that has never been used, both counters at `start`.
+            pub(crate) fn starting_at(start: usize) -> Self {
+                Self {
+                    head: CachePadded::new(AtomicUsize::new(start)),
+                    tail: CachePadded::new(AtomicUsize::new(start)),
+                    abandoned: AtomicBool::new(false),
+                    head_slot_at_drop: AtomicUsize::new(0),
+                    dropped_seen_at_drop: AtomicUsize::new(0),
+                    dropped: AtomicUsize::new(0),
+                    dropped_mark: AtomicU32::new(0),
+                }
+            }
+        }
+
+        /// Drops the items pushed and never popped.
+        ///
+        /// # Safety
+        /// `slots` must be the ring's `capacity` slots, and no handle of the
+        /// ring may remain; whatever ended the handles must happen-before
+        /// this call (a join, the end of a borrow, the last `Arc` drop).
+        pub(crate) unsafe fn drop_leftovers<T>(&self, slots: *const Slot<T>, capacity: usize) {
+            // Relaxed: the handles' final stores happen-before this call by
+            // the contract.
+            let len = self
+                .tail
+                .load(Ordering::Relaxed)
+                .wrapping_sub(self.head.load(Ordering::Relaxed));
+            let start = self.head_slot_at_drop.load(Ordering::Relaxed);
+            let first = len.min(capacity - start);
+            // The `len` items pushed and never popped sit in the slots from
+            // the consumer's last position `start`, wrapping once: `first` of
+            // them up to the end, the rest from slot 0. A tuple drops its
+            // fields in order, oldest run first, and goes on to the second
+            // run even if the first panics.
+            // SAFETY: those slots are initialised, and no handle remains to
+            // touch them.
+            let _leftovers = unsafe {
+                (
+                    crate::sync::DropSlots::new(slots.add(start), first),
+                    crate::sync::DropSlots::new(slots, len - first),
+                )
+            };
+        }
+    }
+
+    /// The sealed half of [`Storage`]: what the handles need from their
+    /// storage.
+    pub trait Sealed<T> {
+        /// The indices and reports both handles share.
+        fn state(&self) -> &RingState;
+    }
+
+    /// Where a ring keeps its indices and slots. See
+    /// [`Storage`](super::Storage)'s re-export for the kinds there are.
+    pub trait Storage<T>: Sealed<T> {}
+
+    impl<T, S: Sealed<T>> Storage<T> for S {}
+}
+
+/// Makes the two handles of a ring from its storage, taking up where the
+/// last handles left it (for a new ring: empty, no drops).
+///
+/// # Safety
+/// `slots` must point to the ring's `capacity` slots (`capacity > 0`), which
+/// `producer` and `consumer` (two references to one storage) keep alive and
+/// in place; no other handle of the ring may exist, and whatever ended the
+/// earlier ones must happen-before this call.
+pub(crate) unsafe fn handles<T, S: Storage<T>>(
+    producer: S,
+    consumer: S,
+    slots: NonNull<Slot<T>>,
+    capacity: usize,
+) -> (Producer<T, S>, Consumer<T, S>) {
+    let state = producer.state();
+    // Relaxed: the last handles' stores happen-before this by the contract.
+    let head = state.head.load(Ordering::Relaxed);
+    let tail = state.tail.load(Ordering::Relaxed);
+    let head_slot = state.head_slot_at_drop.load(Ordering::Relaxed);
+    let dropped = state.dropped.load(Ordering::Relaxed);
+    let dropped_seen = state.dropped_seen_at_drop.load(Ordering::Relaxed);
+    state.abandoned.store(false, Ordering::Relaxed);
+    let producer = Producer {
+        storage: producer,
+        slots,
+        capacity,
+        tail,
+        // The items left sit after the consumer's position, in order.
+        tail_slot: slot_after(head_slot, tail.wrapping_sub(head), capacity),
+        cached_head: Cell::new(head),
+        staged: 0,
+        dropped,
+        _invariant: PhantomData,
+    };
+    let consumer = Consumer {
+        storage: consumer,
+        slots,
+        capacity,
+        head,
+        head_slot,
+        cached_tail: Cell::new(head),
+        dropped_seen,
+        _invariant: PhantomData,
+    };
+    (producer, consumer)
+}
+
+/// The storage of a ring made by [`SpscRingBuffer::new`]: indices and
+/// slots on the heap, shared by the two handles and freed with the last.
+///
+/// Without the `alloc` feature there is no way to make one.
+pub struct Heap<T> {
+    #[cfg(feature = "alloc")]
+    ring: Arc<HeapRing<T>>,
+    #[cfg(not(feature = "alloc"))]
+    never: core::convert::Infallible,
+    #[cfg(not(feature = "alloc"))]
+    _item: PhantomData<T>,
+}
+
+/// What a [`Heap`] points to.
+#[cfg(feature = "alloc")]
+struct HeapRing<T> {
+    state: RingState,
     /// `capacity` slots. The ones at positions `head .. tail` (taken modulo
     /// `capacity`, starting from the consumer's slot position) are
-    /// initialised; the others are not. Freed when `Shared` is dropped,
-    /// after the items left in it.
+    /// initialised; the others are not. Freed after the items left in them.
     slots: SlotAlloc<T>,
     /// Number of slots; never 0.
     capacity: usize,
-    /// Set by each handle as it is dropped, with `Release`, so the handle
-    /// that sees it (with `Acquire`) also sees everything the other side did.
-    abandoned: AtomicBool,
-    /// The consumer's slot position, stored when the consumer is dropped:
-    /// the wrapping counters alone cannot say where the oldest item sits, and
-    /// `Drop` needs it to drop the items left behind.
-    head_slot_at_drop: AtomicUsize,
-    /// Items the producer reported dropped, in total, wrapping. Written only
-    /// by the producer (`Release`), read by the consumer (`Acquire`); both
-    /// rarely, so it shares the cold line. A single writer and a plain store
-    /// keep both sides wait-free on every architecture (no read-modify-write).
-    dropped: AtomicUsize,
-    /// The mark of the producer's latest drop report
-    /// ([`Producer::add_dropped_marked`]). Written only by the producer,
-    /// before `dropped` and with `Release`, so that a consumer that loads
-    /// `dropped` and then this sees a mark at least as recent as that total.
-    dropped_mark: AtomicU32,
 }
 
-impl<T> Drop for Shared<T> {
+#[cfg(feature = "alloc")]
+impl<T> Clone for Heap<T> {
+    fn clone(&self) -> Self {
+        Self {
+            ring: Arc::clone(&self.ring),
+        }
+    }
+}
+
+impl<T> Sealed<T> for Heap<T> {
+    #[inline(always)]
+    fn state(&self) -> &RingState {
+        #[cfg(feature = "alloc")]
+        return &self.ring.state;
+        #[cfg(not(feature = "alloc"))]
+        match self.never {}
+    }
+}
+
+// SAFETY: a `Heap<T>` is one handle's share of the ring; the handles' own
+// `Send` impls require `T: Send`, and `Arc<HeapRing<T>>` is only ever touched
+// through the state's atomics and under the ring protocol.
+unsafe impl<T: Send> Send for Heap<T> {}
+
+impl<T> fmt::Debug for Heap<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Heap").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T> Drop for HeapRing<T> {
     fn drop(&mut self) {
-        let slots = self.slots.first().as_ptr();
-        // Both handles are gone. The last `Arc` drop synchronised with the
-        // other one, so their final stores are visible: `Relaxed` suffices.
-        let len = self
-            .tail
-            .load(Ordering::Relaxed)
-            .wrapping_sub(self.head.load(Ordering::Relaxed));
-        let start = self.head_slot_at_drop.load(Ordering::Relaxed);
-        let first = len.min(self.capacity - start);
-        // The `len` items pushed and never popped sit in the slots from the
-        // consumer's last position `start`, wrapping once: `first` of them up
-        // to the end, the rest from slot 0. A tuple drops its fields in
-        // order, oldest run first, and goes on to the second run even if the
-        // first panics.
-        // SAFETY: those slots are initialised and no handle remains to touch them.
-        let _leftovers = unsafe {
-            (
-                DropSlots::new(slots.add(start), first),
-                DropSlots::new(slots, len - first),
-            )
+        // SAFETY: these are the ring's slots, and both handles are gone: the
+        // last `Arc` drop synchronised with the other one.
+        unsafe {
+            self.state
+                .drop_leftovers(self.slots.first().as_ptr(), self.capacity)
         };
+    }
+}
+
+/// A ring buffer of `N` items whose indices and slots live in the value
+/// itself: in a `static`, on the stack, in a struct, wherever the user puts
+/// it. No allocator is involved, and no atomic read-modify-write: it works
+/// on `thumbv6m` (Cortex-M0/M0+) as on any target with atomic loads and
+/// stores.
+///
+/// [`split`](Self::split) hands out the same [`Producer`] and [`Consumer`]
+/// as [`SpscRingBuffer::new`], borrowing the ring: every line of the ring's
+/// code is shared between the two kinds of storage. The slots take
+/// `N * size_of::<T>()` bytes (rounded up to a cache line), the indices
+/// three cache lines (as `CachePadded` sizes them for the target).
+///
+/// `new` is a `const fn`, so a ring can be a `static` initialiser; a
+/// `&'static mut` to one (from `cortex_m::singleton!`, `static_cell`, or
+/// `Box::leak`) splits into handles that live forever.
+///
+/// ```
+/// use bbx_midi::spsc::StaticRing;
+///
+/// let mut ring = StaticRing::<u32, 4>::new();
+/// let (mut producer, mut consumer) = ring.split();
+/// std::thread::scope(|s| {
+///     s.spawn(move || {
+///         for i in 0..100 {
+///             while producer.try_push(i).is_err() {}
+///         }
+///     });
+///     let mut next = 0;
+///     while next < 100 {
+///         if let Some(i) = consumer.try_pop() {
+///             assert_eq!(i, next);
+///             next += 1;
+///         }
+///     }
+/// });
+/// ```
+///
+/// Splitting again after the handles are gone takes up where they left
+/// off: items pushed and not popped are still there, in order.
+///
+/// ```
+/// let mut ring = bbx_midi::spsc::StaticRing::<char, 2>::new();
+/// let (mut producer, _) = ring.split();
+/// producer.try_push('a').unwrap();
+/// drop(producer);
+/// let (_, mut consumer) = ring.split();
+/// assert_eq!(consumer.try_pop(), Some('a'));
+/// ```
+#[repr(C)]
+pub struct StaticRing<T, const N: usize> {
+    state: RingState,
+    /// `N` slots, on cache lines of their own; initialised as described on
+    /// [`HeapRing::slots`] for the heap.
+    slots: CachePadded<[Slot<T>; N]>,
+}
+
+// SAFETY: `&StaticRing` gives nothing but `capacity`; the slots are reached
+// only through the handles, which move items of `T` between threads (hence
+// `T: Send`) under the ring protocol, one handle per thread.
+unsafe impl<T: Send, const N: usize> Sync for StaticRing<T, N> {}
+
+impl<T, const N: usize> StaticRing<T, N> {
+    crate::sync::const_fn_unless_loom! {
+        /// An empty ring of `N` slots.
+        ///
+        /// # Panics
+        ///
+        /// If `N` is 0; in a `static` initialiser that is a compile error.
+        ///
+        /// ```compile_fail
+        /// static RING: bbx_midi::spsc::StaticRing<u8, 0> = bbx_midi::spsc::StaticRing::new();
+        /// ```
+        pub fn new() -> Self {
+            assert!(N > 0, "StaticRing capacity N must be at least 1, got 0");
+            Self {
+                state: RingState::starting_at(0),
+                slots: CachePadded::new(crate::sync::uninit_slots()),
+            }
+        }
+    }
+
+    /// The number of items the ring holds at most: `N`.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// The producer and consumer of this ring, borrowing it.
+    ///
+    /// The `&mut` borrow guarantees that no other handle of the ring
+    /// exists; the first split finds the ring empty, later ones find it as
+    /// the last handles left it. Never allocates.
+    pub fn split(&mut self) -> (Producer<T, &Self>, Consumer<T, &Self>) {
+        let ring: &Self = self;
+        let (slots, capacity) = ring.slots_and_capacity();
+        // SAFETY: the `N` slots of this ring, alive and in place while the
+        // handles borrow it; `&mut self` means no other handle exists and
+        // the end of the last ones' borrow happened before this.
+        unsafe { handles(ring, ring, slots, capacity) }
+    }
+
+    /// The first slot and the number of slots.
+    pub(crate) fn slots_and_capacity(&self) -> (NonNull<Slot<T>>, usize) {
+        (NonNull::from(&self.slots[..]).cast(), N)
+    }
+
+    /// The indices and reports, for the MIDI layer's storage.
+    pub(crate) fn state(&self) -> &RingState {
+        &self.state
+    }
+}
+
+impl<T, const N: usize> Default for StaticRing<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const N: usize> Sealed<T> for &StaticRing<T, N> {
+    #[inline(always)]
+    fn state(&self) -> &RingState {
+        &self.state
+    }
+}
+
+impl<T, const N: usize> Drop for StaticRing<T, N> {
+    fn drop(&mut self) {
+        let (slots, capacity) = self.slots_and_capacity();
+        // SAFETY: these are the ring's slots; `&mut self` means no handle
+        // borrows it any more.
+        unsafe { self.state.drop_leftovers(slots.as_ptr(), capacity) };
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for StaticRing<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticRing")
+            .field("capacity", &N)
+            .finish_non_exhaustive()
     }
 }
 
@@ -232,11 +531,12 @@ impl<T> Drop for Shared<T> {
 ///     producer
 /// }
 /// ```
-pub struct Producer<T> {
-    shared: Arc<Shared<T>>,
-    /// Copy of `shared.slots`, to save a dependent load on every push.
+pub struct Producer<T, S: Storage<T> = Heap<T>> {
+    /// Where the indices live, and what keeps the slots alive.
+    storage: S,
+    /// The first slot, to save a dependent load on every push.
     slots: NonNull<Slot<T>>,
-    /// Copy of `shared.capacity`.
+    /// Number of slots; never 0.
     capacity: usize,
     /// Our own `tail`. We are its only writer, so we never load it.
     tail: usize,
@@ -261,7 +561,7 @@ pub struct Producer<T> {
 // SAFETY: values of `T` move to the thread that pops or drops them: `T: Send`.
 // `slots` is dereferenced only under the head/tail protocol, and `&mut self`
 // with `!Sync` (from the `Cell` and the pointer) keeps it on one thread.
-unsafe impl<T: Send> Send for Producer<T> {}
+unsafe impl<T: Send, S: Storage<T> + Send> Send for Producer<T, S> {}
 
 /// The slot `n` places after `slot`, wrapped once: both are at most
 /// `capacity` and `slot` is below it, so one subtraction is enough (no
@@ -272,7 +572,13 @@ fn slot_after(slot: usize, n: usize, capacity: usize) -> usize {
     if n < to_end { slot + n } else { n - to_end }
 }
 
-impl<T> Producer<T> {
+impl<T, S: Storage<T>> Producer<T, S> {
+    /// The indices and reports both handles share.
+    #[inline(always)]
+    fn state(&self) -> &RingState {
+        self.storage.state()
+    }
+
     /// Free slots according to the cached `head`: never more than the truth.
     #[inline(always)]
     fn cached_free(&self) -> usize {
@@ -290,7 +596,7 @@ impl<T> Producer<T> {
         }
         // Acquire pairs with the consumer's Release store of `head`: its reads
         // of the slots it freed happen-before we overwrite them.
-        let head = self.shared.head.load(Ordering::Acquire);
+        let head = self.state().head.load(Ordering::Acquire);
         if tail.wrapping_sub(head) == capacity {
             // Still full, so `head` equals the cached value: nothing to store.
             return false;
@@ -304,7 +610,7 @@ impl<T> Producer<T> {
     fn refresh_free(&self) -> usize {
         // Acquire pairs with the consumer's Release store of `head`: its reads
         // of the slots it freed happen-before we overwrite them.
-        let head = self.shared.head.load(Ordering::Acquire);
+        let head = self.state().head.load(Ordering::Acquire);
         self.cached_head.set(head);
         self.capacity - self.tail.wrapping_sub(head)
     }
@@ -316,7 +622,7 @@ impl<T> Producer<T> {
         self.tail = self.tail.wrapping_add(n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
-        self.shared.tail.store(self.tail, Ordering::Release);
+        self.state().tail.store(self.tail, Ordering::Release);
     }
 
     /// Appends `value`, or gives it back in `Err` if the buffer is full.
@@ -522,7 +828,7 @@ impl<T> Producer<T> {
         self.dropped = self.dropped.wrapping_add(n);
         // Release: a consumer that sees the new total also sees everything
         // this side did before the loss, the pushes before it included.
-        self.shared.dropped.store(self.dropped, Ordering::Release);
+        self.state().dropped.store(self.dropped, Ordering::Release);
     }
 
     /// Reports `n` items given up on, as [`add_dropped`](Self::add_dropped)
@@ -543,7 +849,7 @@ impl<T> Producer<T> {
         // Release, and before the total: a consumer that sees this mark
         // also sees every push that came before it (`dropped_at_end` relies
         // on that to notice a report newer than the items it has seen).
-        self.shared.dropped_mark.store(mark, Ordering::Release);
+        self.state().dropped_mark.store(mark, Ordering::Release);
         self.add_dropped(n);
     }
 
@@ -579,19 +885,19 @@ impl<T> Producer<T> {
     #[inline]
     pub fn is_abandoned(&self) -> bool {
         // Acquire pairs with the Release in the consumer's `drop`.
-        self.shared.abandoned.load(Ordering::Acquire)
+        self.state().abandoned.load(Ordering::Acquire)
     }
 }
 
-impl<T> Drop for Producer<T> {
+impl<T, S: Storage<T>> Drop for Producer<T, S> {
     fn drop(&mut self) {
         // Release: everything this thread did is visible to a consumer that
         // sees the flag.
-        self.shared.abandoned.store(true, Ordering::Release);
+        self.state().abandoned.store(true, Ordering::Release);
     }
 }
 
-impl<T> fmt::Debug for Producer<T> {
+impl<T, S: Storage<T>> fmt::Debug for Producer<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Producer")
             .field("capacity", &self.capacity)
@@ -623,11 +929,12 @@ pub struct DropReport {
 ///     consumer
 /// }
 /// ```
-pub struct Consumer<T> {
-    shared: Arc<Shared<T>>,
-    /// Copy of `shared.slots`, to save a dependent load on every pop.
+pub struct Consumer<T, S: Storage<T> = Heap<T>> {
+    /// Where the indices live, and what keeps the slots alive.
+    storage: S,
+    /// The first slot, to save a dependent load on every pop.
     slots: NonNull<Slot<T>>,
-    /// Copy of `shared.capacity`.
+    /// Number of slots; never 0.
     capacity: usize,
     /// Our own `head`. We are its only writer, so we never load it.
     head: usize,
@@ -646,9 +953,15 @@ pub struct Consumer<T> {
 // SAFETY: values of `T` arrive from another thread and may be dropped here:
 // `T: Send`; `&T` reaches only the owning thread (`peek` borrows the handle),
 // so not `T: Sync`. `slots` is used as in `Producer`, on one thread at a time.
-unsafe impl<T: Send> Send for Consumer<T> {}
+unsafe impl<T: Send, S: Storage<T> + Send> Send for Consumer<T, S> {}
 
-impl<T> Consumer<T> {
+impl<T, S: Storage<T>> Consumer<T, S> {
+    /// The indices and reports both handles share.
+    #[inline(always)]
+    fn state(&self) -> &RingState {
+        self.storage.state()
+    }
+
     /// Items ready according to the cached `tail`: never more than the truth.
     #[inline(always)]
     fn cached_len(&self) -> usize {
@@ -666,7 +979,7 @@ impl<T> Consumer<T> {
         }
         // Acquire pairs with the producer's Release store of `tail`: its
         // writes of the slots it handed over happen-before we read them.
-        let tail = self.shared.tail.load(Ordering::Acquire);
+        let tail = self.state().tail.load(Ordering::Acquire);
         if tail == head {
             // Still empty, so `tail` equals the cached value: nothing to store.
             return false;
@@ -680,7 +993,7 @@ impl<T> Consumer<T> {
     fn refresh_len(&self) -> usize {
         // Acquire pairs with the producer's Release store of `tail`: its
         // writes of the slots it handed over happen-before we read them.
-        let tail = self.shared.tail.load(Ordering::Acquire);
+        let tail = self.state().tail.load(Ordering::Acquire);
         self.cached_tail.set(tail);
         tail.wrapping_sub(self.head)
     }
@@ -692,7 +1005,7 @@ impl<T> Consumer<T> {
         self.head = self.head.wrapping_add(n);
         // Release pairs with the producer's Acquire load of `head`: our reads
         // of these slots happen-before it overwrites them.
-        self.shared.head.store(self.head, Ordering::Release);
+        self.state().head.store(self.head, Ordering::Release);
     }
 
     /// Removes and returns the oldest item, or `None` if the buffer is empty.
@@ -899,7 +1212,7 @@ impl<T> Consumer<T> {
     #[inline]
     pub fn take_dropped(&mut self) -> usize {
         // Acquire pairs with the Release in `add_dropped`.
-        let total = self.shared.dropped.load(Ordering::Acquire);
+        let total = self.state().dropped.load(Ordering::Acquire);
         let new = total.wrapping_sub(self.dropped_seen);
         self.dropped_seen = total;
         new
@@ -932,10 +1245,10 @@ impl<T> Consumer<T> {
         // Acquire pairs with the Release stores in `add_dropped`: the pushes
         // made before the reports in `total` happen-before what follows, so
         // the `tail` loaded next includes them.
-        let total = self.shared.dropped.load(Ordering::Acquire);
+        let total = self.state().dropped.load(Ordering::Acquire);
         // Relaxed: coherence with the edge above is all this needs (it sees
         // at least the `tail` of those pushes), and no slot is read here.
-        let tail = self.shared.tail.load(Ordering::Relaxed);
+        let tail = self.state().tail.load(Ordering::Relaxed);
         if tail != self.head {
             // Items are waiting; some may have been pushed before the drops.
             return None;
@@ -944,10 +1257,10 @@ impl<T> Consumer<T> {
         // mark may be newer than `total`: from a later drop with no push in
         // between, which is the same place in the stream, or from a drop
         // after a later push, which the second `tail` load then sees.
-        let mark = self.shared.dropped_mark.load(Ordering::Acquire);
+        let mark = self.state().dropped_mark.load(Ordering::Acquire);
         // Relaxed: the edge through the mark already makes the later push's
         // `tail` store visible; nothing is read through this load.
-        if self.shared.tail.load(Ordering::Relaxed) != tail {
+        if self.state().tail.load(Ordering::Relaxed) != tail {
             return None;
         }
         Some(DropReport { total, mark })
@@ -973,24 +1286,29 @@ impl<T> Consumer<T> {
     #[inline]
     pub fn is_abandoned(&self) -> bool {
         // Acquire pairs with the Release in the producer's `drop`.
-        self.shared.abandoned.load(Ordering::Acquire)
+        self.state().abandoned.load(Ordering::Acquire)
     }
 }
 
-impl<T> Drop for Consumer<T> {
+impl<T, S: Storage<T>> Drop for Consumer<T, S> {
     fn drop(&mut self) {
-        // Relaxed: published by the Release below and by the `Arc` drop that
-        // follows, which is what `Shared::drop` synchronises with.
-        self.shared
+        // Relaxed: published by the Release below, and by whatever ends the
+        // ring's use before its leftovers are dropped or it is split again
+        // (the last `Arc` drop, the end of the borrow of a static ring).
+        let state = self.state();
+        state
             .head_slot_at_drop
             .store(self.head_slot, Ordering::Relaxed);
+        state
+            .dropped_seen_at_drop
+            .store(self.dropped_seen, Ordering::Relaxed);
         // Release: everything this thread did is visible to a producer that
         // sees the flag.
-        self.shared.abandoned.store(true, Ordering::Release);
+        self.state().abandoned.store(true, Ordering::Release);
     }
 }
 
-impl<T> fmt::Debug for Consumer<T> {
+impl<T, S: Storage<T>> fmt::Debug for Consumer<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consumer")
             .field("capacity", &self.capacity)
@@ -1154,6 +1472,34 @@ mod tests {
         assert!(producer.try_push(Rc::clone(&witness)).is_ok());
         assert_eq!(Rc::strong_count(&witness), 4);
         drop((producer, consumer));
+        assert_eq!(Rc::strong_count(&witness), 1);
+    }
+
+    #[test]
+    fn a_static_ring_s_slots_start_on_a_cache_line_of_their_own() {
+        let line = core::mem::align_of::<crossbeam_utils::CachePadded<u8>>();
+        let mut ring = super::StaticRing::<u8, 3>::new();
+        let (producer, _consumer) = ring.split();
+        assert_eq!(producer.slots.as_ptr() as usize % line, 0);
+    }
+
+    #[test]
+    fn a_static_ring_drops_leftovers_straddling_the_wrap_once_with_itself() {
+        use alloc::rc::Rc;
+        let witness = Rc::new(());
+        let mut ring = super::StaticRing::<Rc<()>, 3>::new();
+        {
+            let (mut producer, mut consumer) = ring.split();
+            for _ in 0..3 {
+                assert!(producer.try_push(Rc::clone(&witness)).is_ok());
+            }
+            drop(consumer.try_pop());
+            drop(consumer.try_pop());
+            assert!(producer.try_push(Rc::clone(&witness)).is_ok());
+            assert!(producer.try_push(Rc::clone(&witness)).is_ok());
+        }
+        assert_eq!(Rc::strong_count(&witness), 4, "the handles drop nothing");
+        drop(ring);
         assert_eq!(Rc::strong_count(&witness), 1);
     }
 }

@@ -9,26 +9,27 @@
 
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
-#[cfg(loom)]
+#[cfg(all(loom, feature = "alloc"))]
 pub(crate) use loom::sync::Arc;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
-#[cfg(not(loom))]
+#[cfg(all(not(loom), feature = "alloc"))]
 pub(crate) use alloc::sync::Arc;
 #[cfg(not(loom))]
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
-#[cfg(not(loom))]
+#[cfg(all(not(loom), feature = "alloc"))]
 use core::alloc::Layout;
 use core::mem::MaybeUninit;
-#[cfg(not(loom))]
+#[cfg(all(not(loom), feature = "alloc"))]
 use core::mem::size_of;
+#[cfg(feature = "alloc")]
 use core::ptr::NonNull;
 
-#[cfg(loom)]
+#[cfg(all(loom, feature = "alloc"))]
 use alloc::boxed::Box;
-#[cfg(loom)]
+#[cfg(all(loom, feature = "alloc"))]
 use alloc::vec::Vec;
 
 /// `core::cell::UnsafeCell` with loom's closure-based access API.
@@ -41,6 +42,10 @@ pub(crate) struct UnsafeCell<T>(core::cell::UnsafeCell<T>);
 
 #[cfg(not(loom))]
 impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(core::cell::UnsafeCell::new(value))
+    }
+
     #[inline(always)]
     pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
         f(self.0.get())
@@ -55,6 +60,34 @@ impl<T> UnsafeCell<T> {
 /// One slot of the ring: possibly uninitialised storage for a `T`.
 pub(crate) type Slot<T> = UnsafeCell<MaybeUninit<T>>;
 
+/// Defines a function that is `const` except under loom, whose atomics and
+/// cells cannot be built in `const` context: one body for both builds.
+macro_rules! const_fn_unless_loom {
+    ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
+        $(#[$attr])*
+        #[cfg(not(loom))]
+        $vis const fn $($rest)*
+
+        $(#[$attr])*
+        #[cfg(loom)]
+        $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn_unless_loom;
+
+/// `N` uninitialised slots.
+#[cfg(not(loom))]
+pub(crate) const fn uninit_slots<T, const N: usize>() -> [Slot<T>; N] {
+    [const { UnsafeCell::new(MaybeUninit::uninit()) }; N]
+}
+
+/// `N` uninitialised slots (loom's cells carry bookkeeping and must each be
+/// constructed).
+#[cfg(loom)]
+pub(crate) fn uninit_slots<T, const N: usize>() -> [Slot<T>; N] {
+    core::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit()))
+}
+
 /// The slots' allocation: `capacity` slots, aligned to and padded out to
 /// whole cache lines (as `CachePadded` defines them for the target), so
 /// that no other heap object shares a line with the first or last slots
@@ -62,11 +95,13 @@ pub(crate) type Slot<T> = UnsafeCell<MaybeUninit<T>>;
 ///
 /// Owns the memory, not the items: dropping it frees the slots without
 /// dropping anything in them.
+#[cfg(feature = "alloc")]
 pub(crate) struct SlotAlloc<T> {
     first: NonNull<Slot<T>>,
     capacity: usize,
 }
 
+#[cfg(feature = "alloc")]
 impl<T> SlotAlloc<T> {
     #[cfg(not(loom))]
     fn layout(capacity: usize) -> Option<Layout> {
@@ -113,6 +148,7 @@ impl<T> SlotAlloc<T> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl<T> Drop for SlotAlloc<T> {
     fn drop(&mut self) {
         #[cfg(not(loom))]

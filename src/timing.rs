@@ -73,7 +73,9 @@
 //! # Ok::<(), bbx_midi::MidiError>(())
 //! ```
 
+#[cfg(feature = "alloc")]
 use crate::event::Scheduled;
+#[cfg(feature = "alloc")]
 use crate::stream::MidiStream;
 
 /// A monotonic microsecond clock that every thread can read: copy it into
@@ -166,6 +168,7 @@ enum Place {
     Due { due_us: f64, frame: f64 },
 }
 
+#[cfg(feature = "alloc")]
 impl crate::stream::Picker for BlockScheduler {
     type Out = usize;
     fn takes(&self, time: u32) -> bool {
@@ -558,6 +561,9 @@ impl BlockScheduler {
     /// assert_eq!((loss.frame, loss.event), (15, Event::Lost { count: 1 }));
     /// # Ok::<(), bbx_midi::MidiError>(())
     /// ```
+    ///
+    /// Needs the `alloc` feature, as [`MidiStream`] does.
+    #[cfg(feature = "alloc")]
     pub fn next_event<'s>(&mut self, stream: &'s mut MidiStream) -> Option<Scheduled<'s>> {
         let (frame, received) = stream.next_for(self)?;
         Some(Scheduled {

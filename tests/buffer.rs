@@ -6,7 +6,7 @@
 )]
 mod support;
 
-use bbx_midi::{MidiError, MidiMessage, SendError, midi_buffer};
+use bbx_midi::{MidiError, MidiMessage, SendError, StaticMidiBuffer, midi_buffer};
 use support::Notes;
 
 fn note(n: u8) -> MidiMessage {
@@ -330,4 +330,96 @@ fn try_push_gives_the_message_back_and_counts_nothing() {
     producer.add_dropped(1); // gave up on it after all
     assert_eq!(consumer.take_dropped(), 1);
     assert_eq!(consumer.try_pop(), Some(note(1)));
+}
+
+/// The static buffer runs the same code: the same sends, refusals, counts
+/// and order as `midi_buffer`, side by side.
+#[test]
+fn a_static_buffer_answers_every_call_as_the_heap_one_does() {
+    let mut storage = StaticMidiBuffer::<3>::new();
+    let (mut heap_tx, mut heap_rx) = midi_buffer(3);
+    let (mut static_tx, mut static_rx) = storage.split();
+    let mut out_heap = [MidiMessage::INVALID; 4];
+    let mut out_static = [MidiMessage::INVALID; 4];
+    for round in 0..20u8 {
+        let bytes = [0x90, round, 1];
+        assert_eq!(
+            heap_tx.try_send(note(round)),
+            static_tx.try_send(note(round))
+        );
+        assert_eq!(
+            heap_tx.try_send_bytes(&bytes),
+            static_tx.try_send_bytes(&bytes)
+        );
+        assert_eq!(
+            heap_tx.try_send(MidiMessage::INVALID),
+            static_tx.try_send(MidiMessage::INVALID)
+        );
+        assert_eq!(heap_tx.is_full(), static_tx.is_full());
+        assert_eq!(heap_tx.slots(), static_tx.slots());
+        assert_eq!(heap_tx.dropped(), static_tx.dropped());
+        assert_eq!(
+            heap_rx.take_dropped(),
+            static_rx.take_dropped(),
+            "round {round}"
+        );
+        assert_eq!(heap_rx.peek(), static_rx.peek());
+        if round % 3 == 0 {
+            assert_eq!(heap_rx.try_pop(), static_rx.try_pop());
+        }
+        let n = usize::from(round % 2);
+        assert_eq!(
+            heap_rx.pop_into(&mut out_heap[..n]),
+            static_rx.pop_into(&mut out_static[..n])
+        );
+        assert_eq!(out_heap, out_static);
+        assert_eq!(heap_rx.len(), static_rx.len());
+    }
+    assert!(heap_tx.dropped() > 0, "the run filled the buffers");
+}
+
+#[test]
+fn a_static_buffer_split_again_keeps_its_messages_and_its_loss_reports_once() {
+    let mut buffer = StaticMidiBuffer::<2>::new();
+    {
+        let (mut producer, consumer) = buffer.split();
+        assert!(producer.try_send(note(1)));
+        assert!(producer.try_send(note(2)));
+        assert!(!producer.try_send(note(3)), "full: lost and counted");
+        drop(consumer);
+        assert!(producer.is_abandoned());
+    }
+    {
+        let (mut producer, mut consumer) = buffer.split();
+        assert!(!producer.is_abandoned(), "a new split has both ends again");
+        assert_eq!(producer.dropped(), 1, "the producer's total goes on");
+        assert_eq!(consumer.take_dropped(), 1);
+        assert_eq!(consumer.try_pop(), Some(note(1)));
+        assert!(
+            producer.try_send(note(4)),
+            "the slot freed is reused, across the wrap"
+        );
+    }
+    let (_, mut consumer) = buffer.split();
+    assert_eq!(
+        consumer.take_dropped(),
+        0,
+        "a loss taken is not reported again"
+    );
+    assert_eq!(consumer.try_pop(), Some(note(2)));
+    assert_eq!(consumer.try_pop(), Some(note(4)));
+    assert_eq!(consumer.try_pop(), None);
+}
+
+/// The static buffer's constructor is `const`: it can initialise a `static`.
+#[test]
+fn a_static_buffer_can_be_a_static() {
+    static BUFFER: StaticMidiBuffer<16> = StaticMidiBuffer::new();
+    assert_eq!(BUFFER.capacity(), 16);
+}
+
+#[test]
+#[should_panic(expected = "capacity N must be at least 1, got 0")]
+fn a_static_buffer_of_0_messages_panics_at_run_time_too() {
+    let _ = StaticMidiBuffer::<0>::new();
 }

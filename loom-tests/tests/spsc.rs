@@ -3,7 +3,7 @@
 //! missing happens-before edge on slot data fails a model as a data race.
 #![cfg(loom)]
 
-use bbx_midi::spsc::SpscRingBuffer;
+use bbx_midi::spsc::{SpscRingBuffer, StaticRing};
 use bbx_midi_loom_tests::{Counted, explore};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -415,5 +415,113 @@ fn skipped_items_free_their_slots_and_the_rest_stay_in_order() {
         sender.join().unwrap();
         assert_eq!(skipped, 1);
         assert_eq!(seen, [2, 3, 4]);
+    });
+}
+
+/// A ring in memory of the model's own (a `static` on a microcontroller),
+/// split for `'static` and freed by the model once every handle is gone.
+struct Owned<T, const N: usize>(*mut StaticRing<T, N>);
+
+impl<T, const N: usize> Owned<T, N> {
+    fn new() -> Self {
+        Self(Box::into_raw(Box::new(StaticRing::new())))
+    }
+
+    /// # Safety
+    /// No handle of an earlier split may be alive, and `free` not called.
+    unsafe fn ring(&self) -> &'static mut StaticRing<T, N> {
+        // SAFETY: allocated in `new`, freed only by `free`; the caller
+        // guarantees that no other reference to it is in use.
+        unsafe { &mut *self.0 }
+    }
+
+    /// Drops the ring, and with it the items left in it.
+    ///
+    /// # Safety
+    /// No handle of the ring may be alive.
+    unsafe fn free(self) {
+        // SAFETY: allocated in `new`, freed once, no handle left.
+        drop(unsafe { Box::from_raw(self.0) });
+    }
+}
+
+/// The static ring runs the same code as the heap one: values through
+/// capacity 2 in order, with the positions wrapping; then a second split
+/// finds the item left, and dropping the ring drops it, each item once.
+#[test]
+fn a_static_ring_keeps_order_and_drops_each_item_once() {
+    explore(Some(3), || {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let owned = Owned::<Counted, 2>::new();
+        // SAFETY: the first split.
+        let (mut producer, mut consumer) = unsafe { owned.ring() }.split();
+        let drops2 = Arc::clone(&drops);
+        let sender = thread::spawn(move || {
+            for id in 0..4 {
+                let mut item = Counted::new(id, &drops2);
+                while let Err(back) = producer.try_push(item) {
+                    item = back;
+                    thread::yield_now();
+                }
+            }
+        });
+        for id in 0..3 {
+            loop {
+                if let Some(item) = consumer.try_pop() {
+                    assert_eq!(item.id, id);
+                    break;
+                }
+                thread::yield_now();
+            }
+        }
+        sender.join().unwrap();
+        drop(consumer);
+        assert_eq!(drops.load(Ordering::Relaxed), 0b0111);
+        // SAFETY: both handles are gone (the producer with its thread).
+        let (_, consumer) = unsafe { owned.ring() }.split();
+        assert_eq!(consumer.peek().map(|item| item.id), Some(3));
+        drop(consumer);
+        // SAFETY: the handles of the second split are gone too.
+        unsafe { owned.free() };
+        assert_eq!(drops.load(Ordering::Relaxed), 0b1111);
+    });
+}
+
+/// Handles of a second split, on two threads again, take up exactly where
+/// the first ones stopped: the consumer's position and the drop reports
+/// carry over, nothing is seen twice or missed.
+#[test]
+fn a_static_ring_split_again_goes_on_where_it_stopped() {
+    explore(Some(3), || {
+        let owned = Owned::<u32, 2>::new();
+        // SAFETY: the first split.
+        let (mut producer, mut consumer) = unsafe { owned.ring() }.split();
+        producer.try_push(1).unwrap();
+        producer.add_dropped(1);
+        let first = thread::spawn(move || {
+            assert_eq!(consumer.take_dropped(), 1);
+            assert_eq!(consumer.try_pop(), Some(1));
+        });
+        producer.try_push(2).unwrap();
+        drop(producer);
+        first.join().unwrap();
+        // SAFETY: both handles of the first split are gone.
+        let (mut producer, mut consumer) = unsafe { owned.ring() }.split();
+        let second = thread::spawn(move || {
+            producer.try_push(3).unwrap();
+            producer.add_dropped(2);
+        });
+        let mut seen = Vec::new();
+        let mut lost = 0;
+        while seen.len() < 2 || lost < 2 {
+            lost += consumer.take_dropped();
+            seen.extend(consumer.try_pop());
+            thread::yield_now();
+        }
+        second.join().unwrap();
+        assert_eq!((seen, lost, consumer.take_dropped()), (vec![2, 3], 2, 0));
+        drop(consumer);
+        // SAFETY: every handle is gone.
+        unsafe { owned.free() };
     });
 }

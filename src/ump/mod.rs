@@ -75,6 +75,7 @@ pub use error::UmpError;
 pub use flex::{FlexAddress, FlexData};
 pub use message::UmpMessage;
 pub use packet::{PacketBytes, Ump, UmpReader, packet_len};
+#[cfg(feature = "alloc")]
 pub(crate) use protocol::Saved;
 pub use protocol::{Midi1ToMidi2, Midi2ToMidi1, TranslationStats};
 pub use ump_stream::{EndpointInfo, FunctionBlockInfo, StreamMessage};
