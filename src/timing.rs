@@ -163,9 +163,88 @@ enum Place {
     Later,
     /// Nowhere: its stamp is wrong; played at once.
     Misdated,
-    /// Due `due_us` after the block's start, at `frame` (negative: due
-    /// before the block).
-    Due { due_us: f64, frame: f64 },
+    /// Due at `frame` of this block (0 if it was due before the block;
+    /// `late` if before the previous block ended, beyond the gap a
+    /// correction of the block clock may open).
+    Due { frame: usize, late: bool },
+}
+
+/// The current block's placement of a stamp, in integers: every rule of
+/// [`BlockScheduler::place`] turned into a threshold on `d`, the stamp's
+/// wrapping distance in whole microseconds from `anchor`, and the frame
+/// into one multiplication in 32.32 fixed point. Computed in `f64` once per
+/// block (and when the latency or the horizon changes), so that placing an
+/// event costs no floating point: on an MCU without a double-precision FPU
+/// (every Cortex-M0 to M4F) soft-float made that about 4 000 instructions.
+///
+/// With `f` the fraction of the block start above `anchor`, `L` the
+/// latency and `u` the microseconds per frame, an event at `d` is stamped
+/// `d - f` after the block start and due `d - f + L` after it, at frame
+/// `floor((d - f + L) / u + 0.5)`. For integer `d`, `d > v` is `d > floor(v)`
+/// and `d < v` is `d < ceil(v)`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Placement {
+    /// The block start rounded down, modulo 2³².
+    anchor: u32,
+    /// `d` above this: stamped beyond the horizon (misdated).
+    misdated_above: i64,
+    /// `d` below this: due more than [`LATE_LIMIT_US`] ago (misdated).
+    misdated_below: i64,
+    /// `d` at or above this: due in a later block.
+    later_from: i64,
+    /// `d` below this: due before the block, so at frame 0.
+    zero_below: i64,
+    /// `d` below this: late (due before the previous block's window ended).
+    late_below: i64,
+    /// Frames per microsecond, 32.32 fixed point, rounded up.
+    frames_per_us_q32: u64,
+    /// The frame (32.32, rounded up) of an event at `d = zero_below`:
+    /// `(zero_below - f + L + u/2) / u`, in `[0, 1/u)`.
+    first_q32: u64,
+    /// `later_from - zero_below` is below 2²⁹, so the fixed-point product
+    /// cannot overflow (a block shorter than about nine minutes).
+    fixed: bool,
+    /// Frames in the block; 0 takes nothing.
+    frames: usize,
+}
+
+impl Placement {
+    /// Where an event stamped `time_us` belongs.
+    #[inline]
+    fn place(&self, time_us: u32, us_per_frame: f64) -> Place {
+        if self.frames == 0 {
+            return Place::Later;
+        }
+        // Wrapping difference on 32 bits: exact within ±35 minutes.
+        let d = i64::from(time_us.wrapping_sub(self.anchor) as i32);
+        if d > self.misdated_above || d < self.misdated_below {
+            return Place::Misdated;
+        }
+        if d >= self.later_from {
+            return Place::Later;
+        }
+        if d < self.zero_below {
+            return Place::Due {
+                frame: 0,
+                late: d < self.late_below,
+            };
+        }
+        // `zero_below <= d < later_from`, so `0 <= x < later_from - zero_below`.
+        let x = (d - self.zero_below) as u64;
+        let frame = if self.fixed {
+            // x < 2^29 and frames_per_us_q32 < 2^34: no overflow.
+            ((x * self.frames_per_us_q32 + self.first_q32) >> 32) as usize
+        } else {
+            let first = self.first_q32 as f64 / 4_294_967_296.0;
+            floor(x as f64 / us_per_frame + first) as usize
+        };
+        // The fixed point rounds up by less than 10⁻⁵ frame: at the block's
+        // very end that must not make a frame past it.
+        Place::Due {
+            frame: frame.min(self.frames - 1),
+            late: false,
+        }
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -231,6 +310,8 @@ pub struct BlockScheduler {
     next_frame: usize,
     synced: bool,
     stats: SchedulerStats,
+    /// The placement rules of the current block, in integers.
+    placement: Placement,
 }
 
 impl BlockScheduler {
@@ -280,6 +361,7 @@ impl BlockScheduler {
             next_frame: 0,
             synced: false,
             stats: SchedulerStats::default(),
+            placement: Placement::default(),
         }
     }
 
@@ -326,6 +408,7 @@ impl BlockScheduler {
             "BlockScheduler: horizon must be at most {MAX_HORIZON_US} µs, got {horizon_us}"
         );
         self.horizon_us = f64::from(horizon_us);
+        self.prepare();
         self
     }
 
@@ -351,6 +434,7 @@ impl BlockScheduler {
     pub fn set_latency_us(&mut self, latency_us: u32) {
         check_latency(latency_us);
         self.latency_us = f64::from(latency_us);
+        self.prepare();
     }
 
     /// Starts a block of `frames` frames whose callback began at `now_us`
@@ -368,6 +452,37 @@ impl BlockScheduler {
     /// assert_eq!(scheduler.schedule(1_010_100), None, "a block of 0 frames takes nothing");
     /// ```
     pub fn begin_block(&mut self, now_us: u64, frames: usize) {
+        self.advance(now_us, frames);
+        self.prepare();
+    }
+
+    /// Recomputes the integer placement rules from the block clock.
+    fn prepare(&mut self) {
+        let (u, f64_frames) = (self.us_per_frame, self.frames as f64);
+        let anchor = floor(self.start_us);
+        let f = self.start_us - anchor;
+        let l = self.latency_us;
+        let block_us = f64_frames * u;
+        let zero_below = ceil(f - l - u / 2.0);
+        let later_from = ceil((f64_frames - 0.5) * u + f - l);
+        let first = (zero_below - f + l + u / 2.0) / u;
+        self.placement = Placement {
+            anchor: anchor as i64 as u32,
+            misdated_above: floor(block_us + self.horizon_us + f) as i64,
+            misdated_below: ceil(f - l - LATE_LIMIT_US) as i64,
+            later_from: later_from as i64,
+            zero_below: zero_below as i64,
+            late_below: ceil(f - l - self.gap_us - u / 2.0) as i64,
+            frames_per_us_q32: ceil(4_294_967_296.0 / u) as u64,
+            first_q32: ceil(first * 4_294_967_296.0) as u64,
+            fixed: later_from - zero_below < (1u64 << 29) as f64,
+            frames: self.frames,
+        };
+    }
+
+    /// Moves the block clock to a block of `frames` frames whose callback
+    /// began at `now_us`.
+    fn advance(&mut self, now_us: u64, frames: usize) {
         self.frames = frames;
         self.next_frame = 0;
         if frames == 0 {
@@ -480,29 +595,18 @@ impl BlockScheduler {
     /// assert_eq!(scheduler.schedule(1_000_200), None); // due in the next block
     /// ```
     pub fn schedule(&mut self, time_us: u32) -> Option<usize> {
-        let (due_us, frame) = match self.place(time_us) {
+        let (mut at, mut late, misdated) = match self.place(time_us) {
             Place::Later => return None,
-            Place::Misdated => (None, 0.0),
-            Place::Due { due_us, frame } => (Some(due_us), frame),
+            Place::Misdated => (0, false, true),
+            Place::Due { frame, late } => (frame, late, false),
         };
         self.stats.events += 1;
-        let mut late = false;
-        let mut at = match due_us {
-            None => {
-                self.stats.misdated += 1;
-                0
-            }
-            Some(due_us) if frame < 0.0 => {
-                // Late only if it was due before the previous block ended,
-                // not in the gap a correction of the block clock opened.
-                late = due_us < -self.gap_us - self.us_per_frame / 2.0;
-                0
-            }
-            Some(_) => frame as usize,
-        };
+        if misdated {
+            self.stats.misdated += 1;
+        }
         if at < self.next_frame {
             // Due before an event already played: kept in order, after it.
-            late |= due_us.is_some();
+            late |= !misdated;
             at = self.next_frame;
         }
         if late {
@@ -512,27 +616,11 @@ impl BlockScheduler {
         Some(at)
     }
 
-    /// Where an event stamped `time_us` belongs, without taking it.
+    /// Where an event stamped `time_us` belongs, without taking it: a few
+    /// integer operations and one 64-bit multiplication, no floating point.
+    #[inline]
     fn place(&self, time_us: u32) -> Place {
-        if self.frames == 0 {
-            return Place::Later;
-        }
-        // The stamp relative to the block start, by wrapping difference on
-        // 32 bits: exact for stamps within ±35 minutes.
-        let anchor = floor(self.start_us);
-        let since_anchor = time_us.wrapping_sub(anchor as i64 as u32) as i32;
-        let stamp_us = f64::from(since_anchor) + (anchor - self.start_us);
-        let due_us = stamp_us + self.latency_us;
-        let block_us = self.frames as f64 * self.us_per_frame;
-        if stamp_us > block_us + self.horizon_us || due_us < -LATE_LIMIT_US {
-            return Place::Misdated;
-        }
-        let frame = floor(due_us / self.us_per_frame + 0.5);
-        if frame >= self.frames as f64 {
-            Place::Later
-        } else {
-            Place::Due { due_us, frame }
-        }
+        self.placement.place(time_us, self.us_per_frame)
     }
 
     /// Takes the next event of `stream` if it is due in the current block,
@@ -624,7 +712,112 @@ fn floor(x: f64) -> f64 {
     }
 }
 
+/// `f64::ceil`, likewise.
+fn ceil(x: f64) -> f64 {
+    -floor(-x)
+}
+
 /// `f64::abs`, likewise.
 fn abs(x: f64) -> f64 {
     if x < 0.0 { -x } else { x }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BlockScheduler, LATE_LIMIT_US, Place, floor};
+    use proptest::prelude::*;
+
+    /// The placement rules as the scheduler states them, in `f64`: the
+    /// reference that the integer thresholds must reproduce. Returns the
+    /// place and the exact frame position before rounding, if any.
+    fn reference(s: &BlockScheduler, time_us: u32) -> (Place, Option<f64>) {
+        if s.frames == 0 {
+            return (Place::Later, None);
+        }
+        let anchor = floor(s.start_us);
+        let since_anchor = time_us.wrapping_sub(anchor as i64 as u32) as i32;
+        let stamp_us = f64::from(since_anchor) + (anchor - s.start_us);
+        let due_us = stamp_us + s.latency_us;
+        let block_us = s.frames as f64 * s.us_per_frame;
+        if stamp_us > block_us + s.horizon_us || due_us < -LATE_LIMIT_US {
+            return (Place::Misdated, None);
+        }
+        let exact = due_us / s.us_per_frame + 0.5;
+        let frame = floor(exact);
+        let place = if frame >= s.frames as f64 {
+            Place::Later
+        } else if frame < 0.0 {
+            Place::Due {
+                frame: 0,
+                late: due_us < -s.gap_us - s.us_per_frame / 2.0,
+            }
+        } else {
+            Place::Due {
+                frame: frame as usize,
+                late: false,
+            }
+        };
+        (place, Some(exact))
+    }
+
+    fn same(a: &Place, b: &Place) -> bool {
+        match (a, b) {
+            (Place::Later, Place::Later) | (Place::Misdated, Place::Misdated) => true,
+            (Place::Due { frame: f, late: l }, Place::Due { frame: g, late: m }) => {
+                f == g && l == m
+            }
+            _ => false,
+        }
+    }
+
+    fn describe(p: &Place) -> String {
+        match p {
+            Place::Later => "Later".into(),
+            Place::Misdated => "Misdated".into(),
+            Place::Due { frame, late } => format!("Due {{ frame: {frame}, late: {late} }}"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 20_000 }))]
+
+        /// Every stamp lands where the `f64` rules put it; the fixed point
+        /// may differ only for a frame position within 10⁻⁴ of a rounding
+        /// boundary (the `f64` has rounding of its own there).
+        #[test]
+        fn integer_placement_matches_the_f64_rules(
+            rate in prop_oneof![1_000.0f64..2_000_000.0, Just(1_000.0), Just(48_000.0)],
+            skew in 0.9f64..1.1,
+            start_us in 0.0f64..8e9,
+            latency_us in prop_oneof![Just(0u32), 0u32..100_000, 0u32..=super::MAX_LATENCY_US],
+            gap_us in prop_oneof![Just(0.0f64), 0.0f64..50.0],
+            horizon_us in prop_oneof![Just(1_000_000u32), 0u32..=super::MAX_HORIZON_US],
+            frames in prop_oneof![1usize..64, 64usize..4096, Just(1usize << 20)],
+            offset in any::<i32>(),
+            near in prop_oneof![-200_000i64..200_000, -120i64..120],
+            pick_near in any::<bool>(),
+        ) {
+            let mut s = BlockScheduler::new(rate, latency_us).with_horizon(horizon_us);
+            s.start_us = start_us;
+            s.us_per_frame = 1e6 / rate * skew;
+            s.gap_us = gap_us;
+            s.frames = frames;
+            s.prepare();
+            // Stamps near the block (where frames are computed) or anywhere.
+            let time_us = if pick_near {
+                (start_us as i64 + near - i64::from(latency_us)) as u32
+            } else {
+                (start_us as i64 + i64::from(offset)) as u32
+            };
+            let (expected, exact) = reference(&s, time_us);
+            let got = s.place(time_us);
+            let near_boundary = exact.is_some_and(|e| (e - floor(e + 0.5)).abs() < 1e-4);
+            prop_assert!(
+                same(&got, &expected) || near_boundary,
+                "stamp {time_us}: got {}, the f64 rules say {} (exact {exact:?})",
+                describe(&got),
+                describe(&expected)
+            );
+        }
+    }
 }
