@@ -458,24 +458,32 @@ impl BlockScheduler {
 
     /// Recomputes the integer placement rules from the block clock.
     fn prepare(&mut self) {
-        let (u, f64_frames) = (self.us_per_frame, self.frames as f64);
-        let anchor = floor(self.start_us);
-        let f = self.start_us - anchor;
-        let l = self.latency_us;
-        let block_us = f64_frames * u;
-        let zero_below = ceil(f - l - u / 2.0);
-        let later_from = ceil((f64_frames - 0.5) * u + f - l);
-        let first = (zero_below - f + l + u / 2.0) / u;
+        // Soft-float on most MCUs: as few `f64` operations as the rules
+        // allow (one division). The latency and the horizon are whole
+        // microseconds, so they move the thresholds by integers, outside
+        // the rounding.
+        let u = self.us_per_frame;
+        let half = 0.5 * u;
+        let frames_per_us = 1.0 / u;
+        let anchor = floor_i64(self.start_us);
+        let f = self.start_us - anchor as f64;
+        let latency = self.latency_us as i64;
+        let frames = self.frames as f64;
+        let zero = ceil_i64(f - half);
+        let later = ceil_i64(f + (frames - 0.5) * u);
+        // `zero - (f - half)` is in [0, 1): the position of `d = zero_below`
+        // past the frame boundary, in frames.
+        let first = (zero as f64 - f + half) * frames_per_us;
         self.placement = Placement {
-            anchor: anchor as i64 as u32,
-            misdated_above: floor(block_us + self.horizon_us + f) as i64,
-            misdated_below: ceil(f - l - LATE_LIMIT_US) as i64,
-            later_from: later_from as i64,
-            zero_below: zero_below as i64,
-            late_below: ceil(f - l - self.gap_us - u / 2.0) as i64,
-            frames_per_us_q32: ceil(4_294_967_296.0 / u) as u64,
-            first_q32: ceil(first * 4_294_967_296.0) as u64,
-            fixed: later_from - zero_below < (1u64 << 29) as f64,
+            anchor: anchor as u32,
+            misdated_above: floor_i64(frames * u + f).saturating_add(self.horizon_us as i64),
+            misdated_below: i64::from(f > 0.0) - latency - LATE_LIMIT_US as i64,
+            later_from: later - latency,
+            zero_below: zero - latency,
+            late_below: ceil_i64(f - self.gap_us - half) - latency,
+            frames_per_us_q32: ceil_i64(frames_per_us * 4_294_967_296.0) as u64,
+            first_q32: ceil_i64(first * 4_294_967_296.0) as u64,
+            fixed: later.saturating_sub(zero) < 1 << 29,
             frames: self.frames,
         };
     }
@@ -712,9 +720,24 @@ fn floor(x: f64) -> f64 {
     }
 }
 
-/// `f64::ceil`, likewise.
-fn ceil(x: f64) -> f64 {
-    -floor(-x)
+/// `floor(x)` as an integer (saturating at the ends of `i64`).
+fn floor_i64(x: f64) -> i64 {
+    let truncated = x as i64;
+    if truncated as f64 > x {
+        truncated.saturating_sub(1)
+    } else {
+        truncated
+    }
+}
+
+/// `ceil(x)` as an integer (saturating at the ends of `i64`).
+fn ceil_i64(x: f64) -> i64 {
+    let truncated = x as i64;
+    if (truncated as f64) < x {
+        truncated.saturating_add(1)
+    } else {
+        truncated
+    }
 }
 
 /// `f64::abs`, likewise.
