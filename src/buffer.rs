@@ -614,6 +614,11 @@ impl<const N: usize> StaticMidiBuffer<N> {
     /// split finds the messages the last handles left, in order, and any
     /// drops they reported and did not take. Never allocates.
     ///
+    /// # Panics
+    ///
+    /// If the consumer of an earlier split was leaked (`mem::forget`)
+    /// instead of dropped, as [`StaticRing::split`] explains.
+    ///
     /// ```
     /// use bbx_midi::{MidiMessage, StaticMidiBuffer};
     ///

@@ -188,6 +188,12 @@ mod storage {
         /// a new consumer of a static ring neither repeats nor misses a
         /// drop report.
         pub(crate) dropped_seen_at_drop: AtomicUsize,
+        /// Whether the two fields above are current: true until a split
+        /// hands out a consumer, true again once that consumer is dropped.
+        /// A consumer leaked (`mem::forget`) leaves it false, and then the
+        /// ring can be neither split again nor have its leftovers dropped:
+        /// it would not know where they are.
+        pub(crate) consumer_saved: AtomicBool,
         /// Items the producer reported dropped, in total, wrapping. Written
         /// only by the producer (`Release`), read by the consumer
         /// (`Acquire`); both rarely, so it shares the cold line. A single
@@ -212,6 +218,7 @@ mod storage {
                     abandoned: AtomicBool::new(false),
                     head_slot_at_drop: AtomicUsize::new(0),
                     dropped_seen_at_drop: AtomicUsize::new(0),
+                    consumer_saved: AtomicBool::new(true),
                     dropped: AtomicUsize::new(0),
                     dropped_mark: AtomicU32::new(0),
                 }
@@ -227,6 +234,11 @@ mod storage {
         pub(crate) unsafe fn drop_leftovers<T>(&self, slots: *const Slot<T>, capacity: usize) {
             // Relaxed: the handles' final stores happen-before this call by
             // the contract.
+            if !self.consumer_saved.load(Ordering::Relaxed) {
+                // A consumer was leaked: where the items start is unknown.
+                // Leaking them too is safe; guessing is not.
+                return;
+            }
             let len = self
                 .tail
                 .load(Ordering::Relaxed)
@@ -266,6 +278,11 @@ mod storage {
 /// Makes the two handles of a ring from its storage, taking up where the
 /// last handles left it (for a new ring: empty, no drops).
 ///
+/// # Panics
+///
+/// If a consumer of an earlier split was leaked (`mem::forget`): its
+/// position in the slots was never saved.
+///
 /// # Safety
 /// `slots` must point to the ring's `capacity` slots (`capacity > 0`), which
 /// `producer` and `consumer` (two references to one storage) keep alive and
@@ -279,6 +296,12 @@ pub(crate) unsafe fn handles<T, S: Storage<T>>(
 ) -> (Producer<T, S>, Consumer<T, S>) {
     let state = producer.state();
     // Relaxed: the last handles' stores happen-before this by the contract.
+    assert!(
+        state.consumer_saved.load(Ordering::Relaxed),
+        "StaticRing split again after a consumer of the last split was leaked \
+         (mem::forget): where its items are is unknown"
+    );
+    state.consumer_saved.store(false, Ordering::Relaxed);
     let head = state.head.load(Ordering::Relaxed);
     let tail = state.tail.load(Ordering::Relaxed);
     let head_slot = state.head_slot_at_drop.load(Ordering::Relaxed);
@@ -468,6 +491,21 @@ impl<T, const N: usize> StaticRing<T, N> {
     /// The `&mut` borrow guarantees that no other handle of the ring
     /// exists; the first split finds the ring empty, later ones find it as
     /// the last handles left it. Never allocates.
+    ///
+    /// # Panics
+    ///
+    /// If the consumer of an earlier split was leaked (`mem::forget`)
+    /// instead of dropped: it saves its position in the slots when it is
+    /// dropped, and without it the items left cannot be found. (The items
+    /// left in such a ring are leaked with it, never dropped.)
+    ///
+    /// ```should_panic
+    /// let mut ring = bbx_midi::spsc::StaticRing::<u8, 4>::new();
+    /// let (producer, consumer) = ring.split();
+    /// drop(producer);
+    /// core::mem::forget(consumer);
+    /// let _ = ring.split(); // panics: the consumer's position was lost
+    /// ```
     pub fn split(&mut self) -> (Producer<T, &Self>, Consumer<T, &Self>) {
         let ring: &Self = self;
         let (slots, capacity) = ring.slots_and_capacity();
@@ -1302,6 +1340,7 @@ impl<T, S: Storage<T>> Drop for Consumer<T, S> {
         state
             .dropped_seen_at_drop
             .store(self.dropped_seen, Ordering::Relaxed);
+        state.consumer_saved.store(true, Ordering::Relaxed);
         // Release: everything this thread did is visible to a producer that
         // sees the flag.
         self.state().abandoned.store(true, Ordering::Release);
@@ -1501,5 +1540,53 @@ mod tests {
         assert_eq!(Rc::strong_count(&witness), 4, "the handles drop nothing");
         drop(ring);
         assert_eq!(Rc::strong_count(&witness), 1);
+    }
+
+    #[test]
+    fn a_leaked_producer_leaves_a_static_ring_that_splits_again() {
+        let mut ring = super::StaticRing::<u8, 3>::new();
+        let (mut producer, mut consumer) = ring.split();
+        assert_eq!(producer.push_slice(&[1, 2, 3]), 3);
+        assert_eq!(consumer.try_pop(), Some(1));
+        producer.add_dropped(1);
+        core::mem::forget(producer);
+        drop(consumer);
+        let (mut producer, mut consumer) = ring.split();
+        assert_eq!(producer.dropped(), 1);
+        assert!(producer.try_push(4).is_ok(), "across the wrap");
+        assert_eq!(consumer.take_dropped(), 1);
+        let mut out = [0; 4];
+        assert_eq!(consumer.pop_slice(&mut out), 3);
+        assert_eq!(out[..3], [2, 3, 4]);
+    }
+
+    #[test]
+    fn a_static_ring_whose_consumer_leaked_leaks_its_items_and_refuses_to_split() {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        // Counts its drops in a static of this test's own; owns no memory,
+        // so the items leaked on purpose leak nothing Miri would report.
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        struct Item;
+        impl Drop for Item {
+            fn drop(&mut self) {
+                DROPS.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let mut ring = super::StaticRing::<Item, 3>::new();
+        let (mut producer, mut consumer) = ring.split();
+        for _ in 0..3 {
+            assert!(producer.try_push(Item).is_ok());
+        }
+        drop(consumer.try_pop());
+        core::mem::forget(consumer);
+        drop(producer);
+        let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = ring.split();
+        }));
+        assert!(again.is_err(), "the consumer's position is unknown");
+        // Dropping the ring must not guess where the two items left are:
+        // they are leaked, never dropped from the wrong slots.
+        drop(ring);
+        assert_eq!(DROPS.load(Ordering::Relaxed), 1, "only the item popped");
     }
 }
