@@ -2,7 +2,8 @@
 //! the audio thread, applied as they come.
 //!
 //! A thin layer over [`spsc`](crate::spsc): every guarantee stated there
-//! holds here, and this module adds no atomics and no `unsafe` of its own.
+//! holds here, and this module adds no atomics of its own (its one
+//! `unsafe` call hands the ring's own slots to the ring's handles).
 //!
 //! A send that fails because the buffer is full drops the message, and a
 //! dropped Note Off leaves a note hanging. So every such drop is counted,

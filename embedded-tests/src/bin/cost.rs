@@ -118,7 +118,7 @@ fn main() -> ! {
     let begin_ticks = ticks(N, |i| {
         scheduler.begin_block(black_box(u64::from(block_start(blocks + i))), 64)
     });
-    let schedule_only = instructions(schedule_ticks) - instructions(begin_ticks) / 16;
+    let schedule_only = instructions(schedule_ticks).saturating_sub(instructions(begin_ticks) / 16);
 
     // A `&'static mut` to a buffer in a `static`, handed out once.
     let buffer: &'static mut StaticMidiBuffer<64> =
