@@ -6,6 +6,7 @@
 //! cargo run --release --example midi_synth                  # headless: built-in phrase -> WAV + report
 //! cargo run --release --example midi_synth -- --out x.wav   # the same, another file
 //! cargo run --release --features live --example midi_synth -- --live [--port NAME|INDEX]
+//! cargo run --release --features live-jack --example midi_synth -- --live [--port JACK_PORT]
 //! ```
 //!
 //! **Headless** (the default, no hardware needed): two threads send MIDI in
@@ -29,10 +30,19 @@
 //! the finer velocities and bends.
 //!
 //! **Live** (`--features live`, then `--live`): MIDI from a `midir` input port
-//! (by name or index; the ports are listed), SysEx included, and the
-//! built-in phrase as a second source; audio through `cpal`'s default output
+//! (by name or index; the ports are listed), SysEx included, or the
+//! built-in phrase if there is none; audio through `cpal`'s default output
 //! device. With no audio device it falls back to the headless run. It says
-//! which, and why.
+//! which, and why. `--seconds S` stops it after S seconds (else Enter).
+//!
+//! **Live with JACK** (`--features live-jack`, then `--live`): MIDI from a
+//! JACK MIDI port of its own, `bbx_midi_synth:midi_in`, each event stamped
+//! with its frame, and audio through `cpal`'s JACK host, whose callback
+//! reads the same frame clock (see `midi_synth/jack_io.rs`); `--midir` takes
+//! MIDI through `midir`'s JACK backend instead (one stamp per period). When
+//! a sender disconnects, every note is released. `--percussive` gives the
+//! voices a 0.1 ms attack and release, so that notes a few frames apart can
+//! be told apart in a recording (`bash .ci/test jack` does that).
 //!
 //! The audio side does what a real audio callback may do: it takes MIDI
 //! without waiting and renders into memory allocated before it started.

@@ -109,6 +109,9 @@ impl FrameClock {
 /// source, so its release comes after everything the port delivered.
 pub struct Watch {
     port_name: String,
+    /// The clock the port's messages are stamped with, for the release to
+    /// come after them.
+    clock: WatchClock,
     /// Only this thread sends; the lock is never contended.
     source: Mutex<StreamSource>,
     counters: Arc<Counters>,
@@ -132,7 +135,17 @@ impl jack::NotificationHandler for Watch {
                 .is_some_and(|name| name == self.port_name)
         });
         if ours {
-            let now = client.time();
+            let now = match self.clock {
+                WatchClock::Frames(nominal) => nominal.frames_to_us(client.frame_time()),
+                WatchClock::Micros { settle } => {
+                    // midir stamps a message when its callback runs, which
+                    // on a loaded machine can be after this notification:
+                    // let what was sent before the disconnection arrive
+                    // first. Not a real-time thread; waiting is allowed.
+                    std::thread::sleep(settle);
+                    client.time()
+                }
+            };
             let mut source = self.source.lock().unwrap_or_else(|e| e.into_inner());
             for message in MidiMessage::release_all_notes() {
                 // Retried: a release must not be lost (nothing else uses
@@ -161,6 +174,15 @@ impl jack::NotificationHandler for Watch {
         self.counters.xruns.fetch_add(1, Ordering::Relaxed);
         jack::Control::Continue
     }
+}
+
+/// How the watch stamps its release.
+#[derive(Clone, Copy)]
+enum WatchClock {
+    /// Our port's clock: JACK frames.
+    Frames(Nominal),
+    /// JACK's microseconds, as `midir` stamps, after `settle`.
+    Micros { settle: std::time::Duration },
 }
 
 /// A running JACK client; dropping it closes it.
@@ -197,6 +219,7 @@ pub fn open_input(
     };
     let watch = Watch {
         port_name: port_name.clone(),
+        clock: WatchClock::Frames(clock),
         source: Mutex::new(watch),
         counters: Arc::clone(&counters),
     };
@@ -230,6 +253,9 @@ pub fn watch(
     let client = new_client(&format!("{MIDI_CLIENT}_watch"))?;
     let watch = Watch {
         port_name: port_name.to_owned(),
+        clock: WatchClock::Micros {
+            settle: std::time::Duration::from_millis(100),
+        },
         source: Mutex::new(watch),
         counters,
     };
