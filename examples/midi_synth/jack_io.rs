@@ -95,9 +95,12 @@ impl FrameClock {
     /// from a JACK process callback (`cpal`'s): it reads the frame timer of
     /// the cycle under way. Wait-free: a read of the server's shared state.
     pub fn cycle_start_us(&self) -> u64 {
-        // SAFETY: the client is open while `self.client` holds it, and
-        // `jack_last_frame_time` only reads the server's frame timer; JACK
-        // allows it from any process callback, which is where this runs.
+        // SAFETY: the pointer is our MIDI client's, open while `self.client`
+        // holds it (an `Arc`). `jack_last_frame_time` only reads; JACK
+        // documents it for "the process callback": this is another client's
+        // (cpal's) in the same cycle, and JACK2 answers from the engine's
+        // shared frame timer whichever client asks. Not checked on other
+        // JACK implementations (PipeWire's).
         let frames = unsafe { jack_sys::jack_last_frame_time(self.client.as_client().raw()) };
         self.clock.frames_to_us(frames)
     }
