@@ -11,12 +11,34 @@ use std::thread;
 
 use crossbeam_utils::CachePadded;
 
-/// One queue, seen by the harness as a channel of `u32` sequence numbers.
+/// The bits of a sequence number that one message carries: channel, note
+/// and velocity of a Note On (see [`note_bytes`]).
+pub const SEQ_MASK: u32 = (1 << 18) - 1;
+
+/// The low 18 bits of `seq` as a Note On: channel, note, velocity. Every
+/// queue carries these three bytes, as a MIDI callback would hand them over.
+#[inline]
+pub fn note_bytes(seq: u32) -> [u8; 3] {
+    [
+        0x90 | ((seq >> 14) & 0x0F) as u8,
+        ((seq >> 7) & 0x7F) as u8,
+        (seq & 0x7F) as u8,
+    ]
+}
+
+/// The sequence number [`note_bytes`] put in a message's three bytes.
+#[inline]
+pub fn seq_of([status, note, velocity]: [u8; 3]) -> u32 {
+    u32::from(status & 0x0F) << 14 | u32::from(note) << 7 | u32::from(velocity)
+}
+
+/// One queue, seen by the harness as a channel of sequence numbers, each
+/// sent as the 3-byte MIDI message [`note_bytes`] makes of it: the peers
+/// carry `[u8; 3]`, the typed rows their MIDI message type, built and read
+/// the way a user's code does.
 pub trait Queue: 'static {
     /// The row's name in the report; ours start with `bbx_midi`.
     const NAME: &'static str;
-    /// The bits of the sequence number an item can carry.
-    const MASK: u32 = u32::MAX;
     type Tx: Send + 'static;
     type Rx: Send + 'static;
     fn channel(capacity: usize) -> (Self::Tx, Self::Rx);
@@ -34,66 +56,61 @@ pub trait BatchQueue: Queue {
     fn pop_slice(rx: &mut Self::Rx, out: &mut [Self::Item]) -> usize;
 }
 
-/// The item part of a `BatchQueue` whose items are the sequence numbers.
-macro_rules! u32_items {
+/// The item part of a `BatchQueue` whose items are the raw 3 bytes.
+macro_rules! byte_items {
     () => {
-        type Item = u32;
-        fn encode(seq: u32) -> u32 {
-            seq
+        type Item = [u8; 3];
+        #[inline]
+        fn encode(seq: u32) -> [u8; 3] {
+            super::note_bytes(seq)
         }
-        fn decode(item: u32) -> u32 {
-            item
+        #[inline]
+        fn decode(item: [u8; 3]) -> u32 {
+            super::seq_of(item)
         }
     };
 }
 
 pub mod queues {
-    use super::{BatchQueue, Queue};
+    use super::{BatchQueue, Queue, note_bytes, seq_of};
     use bbx_midi::MidiMessage;
+
+    type Bytes = [u8; 3];
 
     pub struct Ours;
     impl Queue for Ours {
         const NAME: &'static str = "bbx_midi::spsc";
-        type Tx = bbx_midi::spsc::Producer<u32>;
-        type Rx = bbx_midi::spsc::Consumer<u32>;
+        type Tx = bbx_midi::spsc::Producer<Bytes>;
+        type Rx = bbx_midi::spsc::Consumer<Bytes>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             bbx_midi::spsc::SpscRingBuffer::new(capacity)
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.try_push(seq).is_ok()
+            tx.try_push(note_bytes(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            rx.try_pop()
+            rx.try_pop().map(seq_of)
         }
     }
     impl BatchQueue for Ours {
-        u32_items!();
+        byte_items!();
         #[inline]
-        fn push_slice(tx: &mut Self::Tx, items: &[u32]) -> usize {
+        fn push_slice(tx: &mut Self::Tx, items: &[Bytes]) -> usize {
             tx.push_slice(items)
         }
         #[inline]
-        fn pop_slice(rx: &mut Self::Rx, out: &mut [u32]) -> usize {
+        fn pop_slice(rx: &mut Self::Rx, out: &mut [Bytes]) -> usize {
             rx.pop_slice(out)
         }
     }
 
-    /// The low 18 bits of `seq` as a Note On: channel, note, velocity.
-    #[inline]
-    pub fn note_bytes(seq: u32) -> [u8; 3] {
-        [
-            0x90 | ((seq >> 14) & 0x0F) as u8,
-            ((seq >> 7) & 0x7F) as u8,
-            (seq & 0x7F) as u8,
-        ]
-    }
-
+    /// Our typed buffer as users call it: `MidiMessage::new` on the wire
+    /// bytes, `as_bytes` on the way out.
     pub struct OursMidi;
     impl Queue for OursMidi {
         const NAME: &'static str = "bbx_midi::midi_buffer";
-        const MASK: u32 = (1 << 18) - 1;
         type Tx = bbx_midi::MidiBufferProducer;
         type Rx = bbx_midi::MidiBufferConsumer;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
@@ -118,9 +135,7 @@ pub mod queues {
         #[inline]
         fn decode(msg: MidiMessage) -> u32 {
             match *msg.as_bytes() {
-                [status, note, velocity] => {
-                    u32::from(status & 0x0F) << 14 | u32::from(note) << 7 | u32::from(velocity)
-                }
+                [status, note, velocity] => seq_of([status, note, velocity]),
                 _ => u32::MAX,
             }
         }
@@ -137,7 +152,6 @@ pub mod queues {
     pub struct Upstream;
     impl Queue for Upstream {
         const NAME: &'static str = "bbx_midi 0.5.1 (upstream) midi_buffer";
-        const MASK: u32 = (1 << 18) - 1;
         type Tx = bbx_midi_upstream::MidiBufferProducer;
         type Rx = bbx_midi_upstream::MidiBufferConsumer;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
@@ -161,28 +175,28 @@ pub mod queues {
     pub struct Rtrb;
     impl Queue for Rtrb {
         const NAME: &'static str = "rtrb";
-        type Tx = rtrb::Producer<u32>;
-        type Rx = rtrb::Consumer<u32>;
+        type Tx = rtrb::Producer<Bytes>;
+        type Rx = rtrb::Consumer<Bytes>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             rtrb::RingBuffer::new(capacity)
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.push(seq).is_ok()
+            tx.push(note_bytes(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            rx.pop().ok()
+            rx.pop().ok().map(seq_of)
         }
     }
     impl BatchQueue for Rtrb {
-        u32_items!();
+        byte_items!();
         #[inline]
-        fn push_slice(tx: &mut Self::Tx, items: &[u32]) -> usize {
+        fn push_slice(tx: &mut Self::Tx, items: &[Bytes]) -> usize {
             tx.push_partial_slice(items).0.len()
         }
         #[inline]
-        fn pop_slice(rx: &mut Self::Rx, out: &mut [u32]) -> usize {
+        fn pop_slice(rx: &mut Self::Rx, out: &mut [Bytes]) -> usize {
             rx.pop_partial_slice(out).0.len()
         }
     }
@@ -190,29 +204,29 @@ pub mod queues {
     pub struct Ringbuf;
     impl Queue for Ringbuf {
         const NAME: &'static str = "ringbuf";
-        type Tx = ringbuf::HeapProd<u32>;
-        type Rx = ringbuf::HeapCons<u32>;
+        type Tx = ringbuf::HeapProd<Bytes>;
+        type Rx = ringbuf::HeapCons<Bytes>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             use ringbuf::traits::Split;
             ringbuf::HeapRb::new(capacity).split()
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            ringbuf::traits::Producer::try_push(tx, seq).is_ok()
+            ringbuf::traits::Producer::try_push(tx, note_bytes(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            ringbuf::traits::Consumer::try_pop(rx)
+            ringbuf::traits::Consumer::try_pop(rx).map(seq_of)
         }
     }
     impl BatchQueue for Ringbuf {
-        u32_items!();
+        byte_items!();
         #[inline]
-        fn push_slice(tx: &mut Self::Tx, items: &[u32]) -> usize {
+        fn push_slice(tx: &mut Self::Tx, items: &[Bytes]) -> usize {
             ringbuf::traits::Producer::push_slice(tx, items)
         }
         #[inline]
-        fn pop_slice(rx: &mut Self::Rx, out: &mut [u32]) -> usize {
+        fn pop_slice(rx: &mut Self::Rx, out: &mut [Bytes]) -> usize {
             ringbuf::traits::Consumer::pop_slice(rx, out)
         }
     }
@@ -220,37 +234,37 @@ pub mod queues {
     pub struct ArrayQueue;
     impl Queue for ArrayQueue {
         const NAME: &'static str = "crossbeam-queue ArrayQueue";
-        type Tx = std::sync::Arc<crossbeam_queue::ArrayQueue<u32>>;
-        type Rx = std::sync::Arc<crossbeam_queue::ArrayQueue<u32>>;
+        type Tx = std::sync::Arc<crossbeam_queue::ArrayQueue<Bytes>>;
+        type Rx = std::sync::Arc<crossbeam_queue::ArrayQueue<Bytes>>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             let queue = std::sync::Arc::new(crossbeam_queue::ArrayQueue::new(capacity));
             (std::sync::Arc::clone(&queue), queue)
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.push(seq).is_ok()
+            tx.push(note_bytes(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            rx.pop()
+            rx.pop().map(seq_of)
         }
     }
 
     pub struct StdSync;
     impl Queue for StdSync {
         const NAME: &'static str = "std::sync::mpsc::sync_channel";
-        type Tx = std::sync::mpsc::SyncSender<u32>;
-        type Rx = std::sync::mpsc::Receiver<u32>;
+        type Tx = std::sync::mpsc::SyncSender<Bytes>;
+        type Rx = std::sync::mpsc::Receiver<Bytes>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             std::sync::mpsc::sync_channel(capacity)
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.try_send(seq).is_ok()
+            tx.try_send(note_bytes(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            rx.try_recv().ok()
+            rx.try_recv().ok().map(seq_of)
         }
     }
 }
@@ -387,7 +401,7 @@ pub fn check<Q: Queue>(seq: u64, got: Option<u32>, expected: u32) {
 pub fn pop_checked<Q: Queue>(rx: &mut Q::Rx, received: u64) -> u64 {
     let mut seq = received;
     while let Some(got) = Q::pop(rx) {
-        let expected = seq as u32 & Q::MASK;
+        let expected = seq as u32 & SEQ_MASK;
         check::<Q>(seq, Some(got), expected);
         seq += 1;
     }
