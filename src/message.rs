@@ -187,6 +187,24 @@ pub(crate) const fn message_len(status: u8) -> Result<usize, MidiError> {
     }
 }
 
+/// For each status byte, what [`MidiMessage::new`] keeps of the four bytes
+/// `[status, data1, data2, 0xFF]` read as a little-endian `u32`: the wire
+/// bytes of the message it starts and the length (`message_len`) in the top
+/// byte, so that the result is the message's stored form. 0 where no short
+/// message starts (data bytes, SysEx, undefined statuses).
+const STATUS_MASK: [u32; 256] = {
+    let mut table = [0; 256];
+    let mut status = 0;
+    while status < 256 {
+        if let Ok(len) = message_len(status as u8) {
+            let wire = (1u32 << (8 * len)) - 1;
+            table[status] = (len as u32) << 24 | wire;
+        }
+        status += 1;
+    }
+    table
+};
+
 /// Returns early from a `const fn` with the error if `$value` is above `$max`.
 macro_rules! ensure_max {
     ($field:literal, $value:expr, $max:expr) => {
@@ -257,7 +275,8 @@ impl MidiMessage {
     }
 
     /// The message [`to_stored`](Self::to_stored) stored. Only ever given
-    /// what that returned, so the invariants hold.
+    /// what that returned or a stored form built by [`new`](Self::new) from
+    /// `STATUS_MASK`, so the invariants hold.
     #[inline]
     pub(crate) const fn from_stored(stored: [u8; 4]) -> Self {
         let [a, b, c, len] = stored;
@@ -284,14 +303,19 @@ impl MidiMessage {
     /// ```
     #[inline]
     pub const fn new(bytes: [u8; 3]) -> Self {
-        let len = match message_len(bytes[0]) {
-            Ok(len) => len,
-            Err(_) => return Self::INVALID,
-        };
-        match Self::parse(bytes.split_at(len).0) {
-            Ok(message) => message,
-            Err(_) => Self::INVALID,
+        // The same rules as `parse`, without its branches: one table
+        // lookup gives the length and clears the data bytes the status does
+        // not take, and one test covers "not a short message" (nothing
+        // kept) and "a data byte of 0x80 or above". Checked against `parse`
+        // for every status byte and every class of data byte in
+        // tests/message.rs.
+        let [status, data1, data2] = bytes;
+        let stored =
+            u32::from_le_bytes([status, data1, data2, 0xFF]) & STATUS_MASK[status as usize];
+        if stored == 0 || stored & 0x0080_8000 != 0 {
+            return Self::INVALID;
         }
+        Self::from_stored(stored.to_le_bytes())
     }
 
     /// Parses exactly one short message: a status byte followed by exactly
@@ -655,7 +679,9 @@ impl MidiMessage {
     /// ```
     #[inline]
     pub const fn as_bytes(&self) -> &[u8] {
-        self.bytes.split_at(self.len as usize).0
+        // `len` is at most 3; the mask says so to the compiler, which then
+        // drops the bounds check of `split_at`.
+        self.bytes.split_at((self.len & 3) as usize).0
     }
 
     /// Whether this is a MIDI message, i.e. not [`MidiMessage::INVALID`].
