@@ -19,7 +19,10 @@ use std::hint::{black_box, spin_loop};
 use std::time::Instant;
 
 mod common;
-use common::{BatchQueue, CORES, Consumer, Queue, SEQ_MASK, check, pop_checked, push_all, queues};
+use common::{
+    BatchQueue, CORES, Consumer, Queue, SEQ_MASK, SLICE, check, pop_checked, pop_slice_checked,
+    push_all, push_slices, queues,
+};
 
 /// `BENCH_QUICK=1` (used by CI to check that the harness runs and every
 /// queue passes its checks) makes the whole run a few seconds.
@@ -105,34 +108,14 @@ fn empty_poll<Q: Queue>(n: u64) -> f64 {
 /// producer pushes slices, the consumer pops up to 64 at a time and checks
 /// each. Messages/s.
 fn batch<Q: BatchQueue>(n: u64) -> f64 {
-    const SLICE: usize = 64;
     let n = n / SLICE as u64 * SLICE as u64;
     let (mut tx, mut rx) = Q::channel(4096);
     let mut out = [Q::Item::default(); SLICE];
-    let consumer = Consumer::spawn(move |received| {
-        let got = Q::pop_slice(&mut rx, &mut out);
-        for (i, item) in out[..got].iter().enumerate() {
-            let seq = received + i as u64;
-            check::<Q>(seq, Some(Q::decode(*item)), seq as u32 & SEQ_MASK);
-        }
-        got as u64
-    });
+    let consumer =
+        Consumer::spawn(move |received| pop_slice_checked::<Q>(&mut rx, &mut out, received));
     consumer.expect(n);
-    let mut chunk = [Q::Item::default(); SLICE];
     let start = Instant::now();
-    for first in (0..n).step_by(SLICE) {
-        for (i, item) in chunk.iter_mut().enumerate() {
-            *item = Q::encode((first + i as u64) as u32);
-        }
-        let mut pushed = 0;
-        while pushed < SLICE {
-            let sent = Q::push_slice(&mut tx, &chunk[pushed..]);
-            pushed += sent;
-            if sent == 0 {
-                spin_loop();
-            }
-        }
-    }
+    push_slices::<Q>(&mut tx, 0..n);
     consumer.wait_for(n);
     n as f64 / start.elapsed().as_secs_f64()
 }

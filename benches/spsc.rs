@@ -20,7 +20,10 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 
 mod common;
-use common::{BatchQueue, CORES, Consumer, Queue, SEQ_MASK, check, pop_checked, push_all, queues};
+use common::{
+    BatchQueue, CORES, Consumer, Queue, SEQ_MASK, SLICE, check, pop_checked, pop_slice_checked,
+    push_all, push_slices, queues,
+};
 
 /// Two threads: the producer (this thread, core 0) pushes numbered items as
 /// fast as it can, the consumer (core 1) pops and checks them one by one.
@@ -107,38 +110,17 @@ fn empty_poll<Q: Queue>(group: &mut BenchmarkGroup<'_, WallTime>) {
 /// Two threads moving 64-item slices through capacity 4096: the producer
 /// pushes slices, the consumer pops up to 64 at a time and checks each item.
 fn batch<Q: BatchQueue>(group: &mut BenchmarkGroup<'_, WallTime>) {
-    const SLICE: usize = 64;
     let (mut tx, mut rx) = Q::channel(4096);
     let mut out = [Q::Item::default(); SLICE];
-    let consumer = Consumer::spawn(move |received| {
-        let n = Q::pop_slice(&mut rx, &mut out);
-        for (i, item) in out[..n].iter().enumerate() {
-            let seq = received + i as u64;
-            let expected = seq as u32 & SEQ_MASK;
-            check::<Q>(seq, Some(Q::decode(*item)), expected);
-        }
-        n as u64
-    });
+    let consumer =
+        Consumer::spawn(move |received| pop_slice_checked::<Q>(&mut rx, &mut out, received));
     let mut sent = 0u64;
-    let mut chunk = [Q::Item::default(); SLICE];
     group.bench_function(Q::NAME, |b| {
         b.iter_custom(|iters| {
             let total = sent + iters * SLICE as u64;
             consumer.expect(total);
             let start = Instant::now();
-            for first in (sent..total).step_by(SLICE) {
-                for (i, item) in chunk.iter_mut().enumerate() {
-                    *item = Q::encode((first + i as u64) as u32);
-                }
-                let mut pushed = 0;
-                while pushed < SLICE {
-                    let n = Q::push_slice(&mut tx, &chunk[pushed..]);
-                    pushed += n;
-                    if n == 0 {
-                        spin_loop();
-                    }
-                }
-            }
+            push_slices::<Q>(&mut tx, sent..total);
             consumer.wait_for(total);
             sent = total;
             start.elapsed()

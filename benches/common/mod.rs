@@ -407,3 +407,42 @@ pub fn pop_checked<Q: Queue>(rx: &mut Q::Rx, received: u64) -> u64 {
     }
     seq - received
 }
+
+/// Items per slice in the batch benchmarks.
+pub const SLICE: usize = 64;
+
+/// The batch consumer's step: pops up to [`SLICE`] items into `out` and
+/// checks each; returns how many. `received` is the number checked before.
+#[inline(never)]
+pub fn pop_slice_checked<Q: BatchQueue>(
+    rx: &mut Q::Rx,
+    out: &mut [Q::Item; SLICE],
+    received: u64,
+) -> u64 {
+    let n = Q::pop_slice(rx, out);
+    for (i, item) in out[..n].iter().enumerate() {
+        let seq = received + i as u64;
+        check::<Q>(seq, Some(Q::decode(*item)), seq as u32 & SEQ_MASK);
+    }
+    n as u64
+}
+
+/// The batch producer's loop: sends the numbers of `seqs` (a multiple of
+/// [`SLICE`] long) in slices of [`SLICE`], spinning while full.
+#[inline(never)]
+pub fn push_slices<Q: BatchQueue>(tx: &mut Q::Tx, seqs: std::ops::Range<u64>) {
+    let mut chunk = [Q::Item::default(); SLICE];
+    for first in seqs.step_by(SLICE) {
+        for (i, item) in chunk.iter_mut().enumerate() {
+            *item = Q::encode((first + i as u64) as u32);
+        }
+        let mut pushed = 0;
+        while pushed < SLICE {
+            let sent = Q::push_slice(tx, &chunk[pushed..]);
+            pushed += sent;
+            if sent == 0 {
+                spin_loop();
+            }
+        }
+    }
+}
