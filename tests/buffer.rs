@@ -140,6 +140,26 @@ fn an_invalid_message_ends_a_slice() {
 }
 
 #[test]
+fn an_invalid_message_ends_a_slice_wherever_it_stands() {
+    // Slices longer than the runs `try_send_slice` checks at once, with the
+    // `INVALID` in the first run, on a run's edges, in a later run and in
+    // the short tail after the last whole run.
+    const LEN: usize = 53;
+    for at in 0..=LEN {
+        let mut slice = [note(7); LEN];
+        if at < LEN {
+            slice[at] = MidiMessage::INVALID;
+        }
+        let (mut producer, mut consumer) = midi_buffer(64);
+        assert_eq!(producer.try_send_slice(&slice), at, "INVALID at {at}");
+        let (mut retrying, _rx) = midi_buffer(64);
+        assert_eq!(retrying.try_push_slice(&slice), at, "INVALID at {at}");
+        assert_eq!(consumer.len(), at);
+        assert_eq!(producer.dropped(), 0);
+    }
+}
+
+#[test]
 fn try_send_bytes_parses_strictly_and_counts_only_lack_of_room() {
     let (mut producer, mut consumer) = midi_buffer(1);
     assert_eq!(
