@@ -150,7 +150,7 @@ fn an_invalid_message_ends_a_slice_wherever_it_stands() {
         if at < LEN {
             slice[at] = MidiMessage::INVALID;
         }
-        let (mut producer, mut consumer) = midi_buffer(64);
+        let (mut producer, consumer) = midi_buffer(64);
         assert_eq!(producer.try_send_slice(&slice), at, "INVALID at {at}");
         let (mut retrying, _rx) = midi_buffer(64);
         assert_eq!(retrying.try_push_slice(&slice), at, "INVALID at {at}");
