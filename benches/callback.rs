@@ -61,7 +61,9 @@
 //! `bound` is what no take can beat: one trip for the index, which the take
 //! must see before it knows how much to copy, then the data lines, which
 //! take at least one trip and no less than streaming them. `drain/bound` is
-//! the median take over the median bound. No line count includes the
+//! the median over blocks of each take over its own bound (the costs
+//! measured around its run, as the placement can change between runs).
+//! No line count includes the
 //! callback's own state (its handle, the code, their TLB entries) gone
 //! cold while its core idled: the same for every queue, and at low rates
 //! most of the take. An empty block's index line moves only if the
@@ -820,6 +822,10 @@ struct Pooled {
     lines: Vec<u64>,
     serial_ns: Vec<f64>,
     bound_ns: Vec<f64>,
+    /// Each block's drain over its own bound, the bound from the costs
+    /// measured around that block's run: the host moves the vCPUs between
+    /// runs, so a pooled drain over a pooled bound would mix placements.
+    drain_over_bound: Vec<f64>,
     latency: Histogram,
     stalls: u64,
     /// Each round's median drain, for the per-round ratios.
@@ -835,6 +841,7 @@ impl Pooled {
             lines: Vec::new(),
             serial_ns: Vec::new(),
             bound_ns: Vec::new(),
+            drain_over_bound: Vec::new(),
             latency: Histogram::new(),
             stalls: 0,
             round_medians: Vec::new(),
@@ -854,7 +861,9 @@ impl Pooled {
             } else {
                 cost.trip_ns.max(data as f64 * cost.stream_ns)
             };
-            self.bound_ns.push(cost.trip_ns + copy);
+            let bound = cost.trip_ns + copy;
+            self.bound_ns.push(bound);
+            self.drain_over_bound.push(ns as f64 / bound);
         }
         self.counts.extend_from_slice(&run.counts);
         self.drain_ns.extend_from_slice(&run.drain_ns);
@@ -954,10 +963,8 @@ fn print_results(rows: &[Row], results: &mut Results) {
             median_ns(&mut pooled.serial_ns),
             median_ns(&mut pooled.bound_ns),
         );
-        let ratio = match (drain_med, bound) {
-            (Some(d), Some(b)) if b > 0.0 => format!("{:.2}", d as f64 / b),
-            _ => "-".to_owned(),
-        };
+        let ratio = median_ns(&mut pooled.drain_over_bound)
+            .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}"));
         let ns = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
         println!(
             "{} {:<34}{:>7} {:>7} {:>7} {:>6}  {:>5} {:>5}  {:>6} {:>6} {:>6}  {:>5} {:>6} {:>6} {:>6}  {:>6}",
@@ -1150,6 +1157,7 @@ fn main() {
     );
     println!(
         "lines = 1 + ceil(n × slot bytes / 64); serial = lines × one trip; bound = one trip, + max(one trip, (lines - 1) × streamed) if n > 0; \
+         drain/bound = median over blocks of each take over its run's bound; \
          n>0 = drain median of the blocks that took messages"
     );
     for result in &mut results {
