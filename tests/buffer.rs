@@ -141,9 +141,9 @@ fn an_invalid_message_ends_a_slice() {
 
 #[test]
 fn an_invalid_message_ends_a_slice_wherever_it_stands() {
-    // Slices longer than the runs `try_send_slice` checks at once, with the
-    // `INVALID` in the first run, on a run's edges, in a later run and in
-    // the short tail after the last whole run.
+    // The `INVALID` at every position of a slice longer than a cache line
+    // of messages, and nowhere: the prefix before it is sent, nothing after
+    // it, whatever way the search for it is written.
     const LEN: usize = 53;
     for at in 0..=LEN {
         let mut slice = [note(7); LEN];
