@@ -95,13 +95,15 @@ impl FrameClock {
     /// from a JACK process callback (`cpal`'s): it reads the frame timer of
     /// the cycle under way. Wait-free: a read of the server's shared state.
     pub fn cycle_start_us(&self) -> u64 {
-        // SAFETY: the pointer is our MIDI client's, open while `self.client`
-        // holds it (an `Arc`). `jack_last_frame_time` only reads; JACK
-        // documents it for "the process callback": this is another client's
-        // (cpal's) in the same cycle, and JACK2 answers from the engine's
-        // shared frame timer whichever client asks. Not checked on other
-        // JACK implementations (PipeWire's).
-        let frames = unsafe { jack_sys::jack_last_frame_time(self.client.as_client().raw()) };
+        // `jack_last_frame_time` only reads. JACK documents it for "the
+        // process callback": this is another client's (cpal's) in the same
+        // cycle, and JACK2 answers from the engine's shared frame timer
+        // whichever client asks. Not checked on other JACK implementations
+        // (PipeWire's).
+        let client = self.client.as_client().raw();
+        // SAFETY: `client` is our MIDI client's pointer, open while
+        // `self.client` (an `Arc`) holds it; the call only reads (above).
+        let frames = unsafe { jack_sys::jack_last_frame_time(client) };
         self.clock.frames_to_us(frames)
     }
 }
