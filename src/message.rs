@@ -303,18 +303,19 @@ impl MidiMessage {
     /// ```
     #[inline]
     pub const fn new(bytes: [u8; 3]) -> Self {
-        // The same rules as `parse`, without its branches: one table
-        // lookup gives the length and clears the data bytes the status does
-        // not take, and one test covers "not a short message" (nothing
-        // kept) and "a data byte of 0x80 or above". Checked against `parse`
-        // for every status byte and every class of data byte in
-        // tests/message.rs.
+        // The same rules as `parse`, without its branches. One table
+        // lookup gives the length and clears the data bytes the status
+        // does not take; nothing is kept where no short message starts.
+        // A data byte of 0x80 or above clears the rest. So the length
+        // byte is 0 exactly for `INVALID`, and the one test a buffer makes
+        // (`is_valid`), inlined after this, is the only branch: with the
+        // select before it folded, or gone where the caller's data bytes
+        // are known to be below 0x80. Checked against `parse` for every
+        // status byte and every class of data byte in tests/message.rs.
         let [status, data1, data2] = bytes;
         let stored =
             u32::from_le_bytes([status, data1, data2, 0xFF]) & STATUS_MASK[status as usize];
-        if stored == 0 || stored & 0x0080_8000 != 0 {
-            return Self::INVALID;
-        }
+        let stored = if stored & 0x0080_8000 != 0 { 0 } else { stored };
         Self::from_stored(stored.to_le_bytes())
     }
 
