@@ -90,7 +90,7 @@ use std::time::{Duration, Instant};
 use crossbeam_utils::CachePadded;
 
 mod common;
-use common::{CORES, SEQ_MASK, note_bytes, pin, seq_of};
+use common::{CORES, Queue, SEQ_MASK, pin, seq_of};
 
 /// Every queue's capacity: room for more than a 256-frame block at 1 M
 /// msg/s (5 334 messages), so a consumer that wakes on time never lets the
@@ -188,32 +188,40 @@ impl Config {
     }
 }
 
-/// One queue as the harness sees it: built, pushed one message at a time by
-/// the producer, and emptied once per block by the consumer's `take`, the
-/// queue's idiomatic bulk API, into a per-block array.
+/// One row of the report: a queue from `common::queues` (built and pushed
+/// one message at a time by the producer, as in the other benchmarks) and
+/// the consumer's `take`, the queue's idiomatic bulk API, emptying it once
+/// per block into a per-block array.
 trait Callback: 'static {
+    type Queue: Queue;
     const NAME: &'static str;
     const OURS: bool;
     /// Bytes one message takes in the queue's storage, for the bound.
     const SLOT_BYTES: usize;
-    type Tx: Send;
-    type Rx: Send;
     /// What the callback takes into, allocated and touched before the run.
     type Block: Send;
-    fn channel(capacity: usize) -> (Self::Tx, Self::Rx);
     fn block(capacity: usize) -> Self::Block;
-    fn push(tx: &mut Self::Tx, seq: u32) -> bool;
     /// Takes every message waiting into `block`; returns how many.
-    fn take(rx: &mut Self::Rx, block: &mut Self::Block) -> usize;
+    fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize;
     /// The sequence number the `i`-th message taken carries.
     fn seq(block: &Self::Block, i: usize) -> u32;
 }
 
+/// The sending and receiving handles of a row's queue.
+type Tx<Q> = <<Q as Callback>::Queue as Queue>::Tx;
+type Rx<Q> = <<Q as Callback>::Queue as Queue>::Rx;
+
 mod adapters {
-    use super::{Callback, note_bytes, seq_of};
+    use super::common::queues;
+    use super::{Callback, Rx, seq_of};
     use bbx_midi::MidiMessage;
 
     type Bytes = [u8; 3];
+
+    /// A block of `capacity` copies of `fill`, its pages touched.
+    fn boxed<T: Clone>(fill: T, capacity: usize) -> Box<[T]> {
+        vec![fill; capacity].into_boxed_slice()
+    }
 
     fn ours_seq(message: MidiMessage) -> u32 {
         match *message.as_bytes() {
@@ -225,25 +233,16 @@ mod adapters {
     /// Our typed buffer, emptied with `pop_into`.
     pub struct OursPopInto;
     impl Callback for OursPopInto {
+        type Queue = queues::OursMidi;
         const NAME: &'static str = "bbx_midi midi_buffer pop_into";
         const OURS: bool = true;
         const SLOT_BYTES: usize = size_of::<MidiMessage>();
-        type Tx = bbx_midi::MidiBufferProducer;
-        type Rx = bbx_midi::MidiBufferConsumer;
         type Block = Box<[MidiMessage]>;
-        fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-            bbx_midi::midi_buffer(capacity)
-        }
         fn block(capacity: usize) -> Self::Block {
-            vec![MidiMessage::INVALID; capacity].into_boxed_slice()
+            boxed(MidiMessage::INVALID, capacity)
         }
         #[inline]
-        fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            // `try_push`: the producer retries, so a refusal is no loss.
-            tx.try_push(MidiMessage::new(note_bytes(seq))).is_ok()
-        }
-        #[inline]
-        fn take(rx: &mut Self::Rx, block: &mut Self::Block) -> usize {
+        fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
             rx.pop_into(block)
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
@@ -254,57 +253,48 @@ mod adapters {
     /// The same buffer, emptied one `try_pop` at a time.
     pub struct OursTryPop;
     impl Callback for OursTryPop {
+        type Queue = queues::OursMidi;
         const NAME: &'static str = "bbx_midi midi_buffer try_pop loop";
         const OURS: bool = true;
         const SLOT_BYTES: usize = size_of::<MidiMessage>();
-        type Tx = bbx_midi::MidiBufferProducer;
-        type Rx = bbx_midi::MidiBufferConsumer;
         type Block = Box<[MidiMessage]>;
-        fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-            OursPopInto::channel(capacity)
-        }
         fn block(capacity: usize) -> Self::Block {
-            OursPopInto::block(capacity)
+            boxed(MidiMessage::INVALID, capacity)
         }
         #[inline]
-        fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            OursPopInto::push(tx, seq)
-        }
-        #[inline]
-        fn take(rx: &mut Self::Rx, block: &mut Self::Block) -> usize {
-            let mut n = 0;
-            for slot in block.iter_mut() {
-                let Some(message) = rx.try_pop() else { break };
-                *slot = message;
-                n += 1;
-            }
-            n
+        fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
+            pop_loop(block, || rx.try_pop())
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
             ours_seq(block[i])
         }
     }
 
+    /// Fills `block` from the front with what `pop` gives until it gives
+    /// nothing or `block` is full; returns how many.
+    #[inline]
+    fn pop_loop<T>(block: &mut [T], mut pop: impl FnMut() -> Option<T>) -> usize {
+        let mut n = 0;
+        for slot in block.iter_mut() {
+            let Some(message) = pop() else { break };
+            *slot = message;
+            n += 1;
+        }
+        n
+    }
+
     pub struct Rtrb;
     impl Callback for Rtrb {
+        type Queue = queues::Rtrb;
         const NAME: &'static str = "rtrb read_chunk";
         const OURS: bool = false;
         const SLOT_BYTES: usize = size_of::<Bytes>();
-        type Tx = rtrb::Producer<Bytes>;
-        type Rx = rtrb::Consumer<Bytes>;
         type Block = Box<[Bytes]>;
-        fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-            rtrb::RingBuffer::new(capacity)
-        }
         fn block(capacity: usize) -> Self::Block {
-            vec![[0; 3]; capacity].into_boxed_slice()
+            boxed([0; 3], capacity)
         }
         #[inline]
-        fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.push(note_bytes(seq)).is_ok()
-        }
-        #[inline]
-        fn take(rx: &mut Self::Rx, block: &mut Self::Block) -> usize {
+        fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
             let Ok(chunk) = rx.read_chunk(rx.slots()) else {
                 unreachable!("read_chunk refused the slots it just reported")
             };
@@ -322,25 +312,16 @@ mod adapters {
 
     pub struct Ringbuf;
     impl Callback for Ringbuf {
+        type Queue = queues::Ringbuf;
         const NAME: &'static str = "ringbuf pop_slice";
         const OURS: bool = false;
         const SLOT_BYTES: usize = size_of::<Bytes>();
-        type Tx = ringbuf::HeapProd<Bytes>;
-        type Rx = ringbuf::HeapCons<Bytes>;
         type Block = Box<[Bytes]>;
-        fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-            use ringbuf::traits::Split;
-            ringbuf::HeapRb::new(capacity).split()
-        }
         fn block(capacity: usize) -> Self::Block {
-            Rtrb::block(capacity)
+            boxed([0; 3], capacity)
         }
         #[inline]
-        fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            ringbuf::traits::Producer::try_push(tx, note_bytes(seq)).is_ok()
-        }
-        #[inline]
-        fn take(rx: &mut Self::Rx, block: &mut Self::Block) -> usize {
+        fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
             ringbuf::traits::Consumer::pop_slice(rx, block)
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
@@ -350,15 +331,11 @@ mod adapters {
 
     pub struct Upstream;
     impl Callback for Upstream {
+        type Queue = queues::Upstream;
         const NAME: &'static str = "bbx_midi 0.5.1 drain_into";
         const OURS: bool = false;
         const SLOT_BYTES: usize = size_of::<bbx_midi_upstream::MidiMessage>();
-        type Tx = bbx_midi_upstream::MidiBufferProducer;
-        type Rx = bbx_midi_upstream::MidiBufferConsumer;
         type Block = Vec<bbx_midi_upstream::MidiMessage>;
-        fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-            bbx_midi_upstream::midi_buffer(capacity)
-        }
         fn block(capacity: usize) -> Self::Block {
             // Twice the capacity: `drain_into` pops until it finds the
             // buffer empty, so while the producer refills it, one call can
@@ -369,11 +346,7 @@ mod adapters {
             block
         }
         #[inline]
-        fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.try_send(bbx_midi_upstream::MidiMessage::new(note_bytes(seq)))
-        }
-        #[inline]
-        fn take(rx: &mut Self::Rx, block: &mut Self::Block) -> usize {
+        fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
             block.clear();
             rx.drain_into(block)
         }
@@ -388,33 +361,18 @@ mod adapters {
 
     pub struct ArrayQueue;
     impl Callback for ArrayQueue {
+        type Queue = queues::ArrayQueue;
         const NAME: &'static str = "crossbeam ArrayQueue pop loop";
         const OURS: bool = false;
         // Each slot is a stamp (`AtomicUsize`) beside the value.
         const SLOT_BYTES: usize = size_of::<(usize, Bytes)>();
-        type Tx = std::sync::Arc<crossbeam_queue::ArrayQueue<Bytes>>;
-        type Rx = std::sync::Arc<crossbeam_queue::ArrayQueue<Bytes>>;
         type Block = Box<[Bytes]>;
-        fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
-            let queue = std::sync::Arc::new(crossbeam_queue::ArrayQueue::new(capacity));
-            (std::sync::Arc::clone(&queue), queue)
-        }
         fn block(capacity: usize) -> Self::Block {
-            Rtrb::block(capacity)
+            boxed([0; 3], capacity)
         }
         #[inline]
-        fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.push(note_bytes(seq)).is_ok()
-        }
-        #[inline]
-        fn take(rx: &mut Self::Rx, block: &mut Self::Block) -> usize {
-            let mut n = 0;
-            for slot in block.iter_mut() {
-                let Some(message) = rx.pop() else { break };
-                *slot = message;
-                n += 1;
-            }
-            n
+        fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
+            pop_loop(block, || rx.pop())
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
             seq_of(block[i])
@@ -534,7 +492,7 @@ impl Schedule<'_> {
 /// into `sent_at` before its push; returns how many pushes found the queue
 /// full.
 #[inline(never)]
-fn produce<Q: Callback>(tx: &mut Q::Tx, schedule: &Schedule) -> u64 {
+fn produce<Q: Callback>(tx: &mut Tx<Q>, schedule: &Schedule) -> u64 {
     let config = schedule.config;
     let mut seq = 0u64;
     let mut stalls = 0;
@@ -546,9 +504,9 @@ fn produce<Q: Callback>(tx: &mut Q::Tx, schedule: &Schedule) -> u64 {
         for _ in 0..config.rate.burst {
             let now = schedule.ns(Instant::now());
             schedule.sent_at[seq as usize].store(now, Ordering::Relaxed);
-            if !Q::push(tx, seq as u32) {
+            if !Q::Queue::push(tx, seq as u32) {
                 stalls += 1;
-                while !Q::push(tx, seq as u32) {
+                while !Q::Queue::push(tx, seq as u32) {
                     spin_loop();
                 }
             }
@@ -561,7 +519,7 @@ fn produce<Q: Callback>(tx: &mut Q::Tx, schedule: &Schedule) -> u64 {
 /// The timed region's body, out of line so that every queue's take is one
 /// call between the two clock reads.
 #[inline(never)]
-fn take_block<Q: Callback>(rx: &mut Q::Rx, block: &mut Q::Block) -> usize {
+fn take_block<Q: Callback>(rx: &mut Rx<Q>, block: &mut Q::Block) -> usize {
     Q::take(rx, block)
 }
 
@@ -598,7 +556,7 @@ fn check_block<Q: Callback>(
 /// by the checks; then, untimed, whatever the last block left, until every
 /// message sent has been seen.
 fn consume<Q: Callback>(
-    rx: &mut Q::Rx,
+    rx: &mut Rx<Q>,
     block: &mut Q::Block,
     schedule: &Schedule,
     producer_done: &AtomicBool,
@@ -650,7 +608,7 @@ fn consume<Q: Callback>(
 /// One run of queue `Q` at `config`: producer here (core 0), callback on a
 /// fresh thread pinned to core 1.
 fn run<Q: Callback>(config: &Config, sent_at: &[AtomicU64], latency: &mut Histogram) -> Run {
-    let (mut tx, mut rx) = Q::channel(CAPACITY);
+    let (mut tx, mut rx) = Q::Queue::channel(CAPACITY);
     let mut block = Q::block(CAPACITY);
     let epoch = Instant::now();
     let start = AtomicU64::new(0);
