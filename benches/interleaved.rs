@@ -18,6 +18,8 @@
 use std::hint::{black_box, spin_loop};
 use std::time::Instant;
 
+use bbx_midi::MidiMessage;
+
 mod common;
 use common::{
     BatchQueue, CORES, Consumer, Queue, SEQ_MASK, SLICE, check, pop_checked, pop_slice_checked,
@@ -173,6 +175,13 @@ fn column(title: &str, unit: &str, scale: f64, rounds: usize, n: u64, mut rows: 
     let index = |name: &str| rows.iter().position(|r| r.name == name).expect("our row");
     let (generic, typed) = (index(GENERIC), index(TYPED));
     let (mut generic_ratio, mut typed_ratio, mut typed_cost) = (Vec::new(), Vec::new(), Vec::new());
+    // The batch column's extra rows of our ring split the typed layer's
+    // cost into its parts: the refusal of `INVALID`, `MidiMessage::new`,
+    // 4 bytes instead of 3.
+    let parts: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].name.starts_with("bbx_midi::spsc<"))
+        .collect();
+    let mut part_ratios = vec![Vec::new(); parts.len()];
     for round in 0..rounds {
         let count = rows.len();
         for turn in 0..count {
@@ -188,6 +197,9 @@ fn column(title: &str, unit: &str, scale: f64, rounds: usize, n: u64, mut rows: 
         generic_ratio.push(rows[generic].results[round] / best_peer);
         typed_ratio.push(rows[typed].results[round] / best_peer);
         typed_cost.push(rows[typed].results[round] / rows[generic].results[round]);
+        for (&part, ratios) in parts.iter().zip(&mut part_ratios) {
+            ratios.push(rows[typed].results[round] / rows[part].results[round]);
+        }
     }
     println!("\n{title}: {rounds} rounds of {n}, each queue once per round (higher is better)");
     for row in &mut rows {
@@ -202,6 +214,9 @@ fn column(title: &str, unit: &str, scale: f64, rounds: usize, n: u64, mut rows: 
     println!("   {TYPED} / best peer: {}", spread(&mut typed_ratio));
     println!("   {GENERIC} / best peer: {}", spread(&mut generic_ratio));
     println!("   {TYPED} / {GENERIC}: {}", spread(&mut typed_cost));
+    for (&part, ratios) in parts.iter().zip(&mut part_ratios) {
+        println!("   {TYPED} / {}: {}", rows[part].name, spread(ratios));
+    }
 }
 
 fn main() {
@@ -239,6 +254,8 @@ fn main() {
             vec![
                 row::<queues::Ours>(batch::<queues::Ours>),
                 row::<queues::OursMidi>(batch::<queues::OursMidi>),
+                row::<queues::Spsc<MidiMessage>>(batch::<queues::Spsc<MidiMessage>>),
+                row::<queues::Spsc<[u8; 4]>>(batch::<queues::Spsc<[u8; 4]>>),
                 row::<queues::Rtrb>(batch::<queues::Rtrb>),
                 row::<queues::Ringbuf>(batch::<queues::Ringbuf>),
             ],

@@ -77,34 +77,94 @@ pub mod queues {
 
     type Bytes = [u8; 3];
 
-    pub struct Ours;
-    impl Queue for Ours {
+    /// An item our generic ring carries here: how a sequence number goes
+    /// in and comes out, and the row's name.
+    pub trait Carried: Copy + Default + Send + 'static {
+        const NAME: &'static str;
+        fn encode(seq: u32) -> Self;
+        fn decode(self) -> u32;
+    }
+    impl Carried for Bytes {
         const NAME: &'static str = "bbx_midi::spsc";
-        type Tx = bbx_midi::spsc::Producer<Bytes>;
-        type Rx = bbx_midi::spsc::Consumer<Bytes>;
+        #[inline]
+        fn encode(seq: u32) -> Self {
+            note_bytes(seq)
+        }
+        #[inline]
+        fn decode(self) -> u32 {
+            seq_of(self)
+        }
+    }
+    /// The three bytes and a length byte, as `MidiMessage` lays them out,
+    /// built without a check: what the typed batch pays for 4 bytes.
+    impl Carried for [u8; 4] {
+        const NAME: &'static str = "bbx_midi::spsc<[u8; 4]>";
+        #[inline]
+        fn encode(seq: u32) -> Self {
+            let [status, note, velocity] = note_bytes(seq);
+            [status, note, velocity, 3]
+        }
+        #[inline]
+        fn decode(self) -> u32 {
+            let [status, note, velocity, _] = self;
+            seq_of([status, note, velocity])
+        }
+    }
+    /// `MidiMessage` built as users build it, in the ring without the
+    /// typed buffer's refusal of `INVALID`: what the typed batch pays for
+    /// `MidiMessage::new`, and, against the typed row, for that check.
+    impl Carried for MidiMessage {
+        const NAME: &'static str = "bbx_midi::spsc<MidiMessage>";
+        #[inline]
+        fn encode(seq: u32) -> Self {
+            OursMidi::encode(seq)
+        }
+        #[inline]
+        fn decode(self) -> u32 {
+            OursMidi::decode(self)
+        }
+    }
+
+    /// Our generic ring carrying `T`.
+    pub struct Spsc<T>(core::marker::PhantomData<T>);
+    impl<T: Carried> Queue for Spsc<T> {
+        const NAME: &'static str = T::NAME;
+        type Tx = bbx_midi::spsc::Producer<T>;
+        type Rx = bbx_midi::spsc::Consumer<T>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             bbx_midi::spsc::SpscRingBuffer::new(capacity)
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.try_push(note_bytes(seq)).is_ok()
+            tx.try_push(T::encode(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            rx.try_pop().map(seq_of)
+            rx.try_pop().map(T::decode)
         }
     }
-    impl BatchQueue for Ours {
-        byte_items!();
+    impl<T: Carried> BatchQueue for Spsc<T> {
+        type Item = T;
         #[inline]
-        fn push_slice(tx: &mut Self::Tx, items: &[Bytes]) -> usize {
+        fn encode(seq: u32) -> T {
+            T::encode(seq)
+        }
+        #[inline]
+        fn decode(item: T) -> u32 {
+            item.decode()
+        }
+        #[inline]
+        fn push_slice(tx: &mut Self::Tx, items: &[T]) -> usize {
             tx.push_slice(items)
         }
         #[inline]
-        fn pop_slice(rx: &mut Self::Rx, out: &mut [Bytes]) -> usize {
+        fn pop_slice(rx: &mut Self::Rx, out: &mut [T]) -> usize {
             rx.pop_slice(out)
         }
     }
+
+    /// Our generic ring carrying the raw 3 bytes, as the peers do.
+    pub type Ours = Spsc<Bytes>;
 
     /// Our typed buffer as users call it: `MidiMessage::new` on the wire
     /// bytes, `as_bytes` on the way out.
