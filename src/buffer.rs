@@ -61,12 +61,36 @@ pub fn midi_buffer(capacity: usize) -> (MidiBufferProducer, MidiBufferConsumer) 
 }
 
 /// How many messages from the front of `messages` are valid.
+///
+/// Tested 16 at a time without an early exit, so that the compiler tests
+/// them as vectors: a message's stored word has its length (0 to 3; 0 only
+/// for `INVALID`) in the top byte and adding `0x7F` there sets bit 31
+/// exactly when the length is not 0, with no carry from the bytes below
+/// (the addend's are 0). Only a run with an `INVALID` in it is searched
+/// one by one. Against a one-by-one search over the whole slice, this took
+/// the typed batch column from 0.79x to 0.92-0.97x of the same ring
+/// carrying `MidiMessage` without the check (benches/README.md).
 #[inline]
 fn valid_prefix(messages: &[MidiMessage]) -> usize {
-    messages
-        .iter()
-        .position(|message| !message.is_valid())
-        .unwrap_or(messages.len())
+    const RUN: usize = 16;
+    let first_invalid = |run: &[MidiMessage]| {
+        run.iter()
+            .position(|message| !message.is_valid())
+            .unwrap_or(run.len())
+    };
+    let mut runs = messages.chunks_exact(RUN);
+    let mut checked = 0;
+    for run in &mut runs {
+        let all_valid = run.iter().fold(u32::MAX, |all, message| {
+            all & message.stored_word().wrapping_add(0x7F00_0000)
+        }) >> 31
+            == 1;
+        if !all_valid {
+            return checked + first_invalid(run);
+        }
+        checked += RUN;
+    }
+    checked + first_invalid(runs.remainder())
 }
 
 /// The sending end of a [`midi_buffer`] or a [`StaticMidiBuffer`], for the

@@ -274,6 +274,14 @@ impl MidiMessage {
         [a, b, c, self.len]
     }
 
+    /// [`to_stored`](Self::to_stored) as a little-endian `u32`: the length
+    /// is the top byte, so a message is valid exactly when this is at least
+    /// `1 << 24`. One load where many messages are tested at once.
+    #[inline]
+    pub(crate) const fn stored_word(self) -> u32 {
+        u32::from_le_bytes(self.to_stored())
+    }
+
     /// The message [`to_stored`](Self::to_stored) stored. Only ever given
     /// what that returned or a stored form built by [`new`](Self::new) from
     /// `STATUS_MASK`, so the invariants hold.

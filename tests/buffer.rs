@@ -143,10 +143,18 @@ fn an_invalid_message_ends_a_slice() {
 fn an_invalid_message_ends_a_slice_wherever_it_stands() {
     // The `INVALID` at every position of a slice longer than a cache line
     // of messages, and nowhere: the prefix before it is sent, nothing after
-    // it, whatever way the search for it is written.
+    // it, whatever way the search for it is written. The valid messages
+    // take every length, with data bytes up to 0x7F, for a search that
+    // tests the stored bytes as words.
     const LEN: usize = 53;
+    let valid = [
+        note(7),
+        MidiMessage::new([0xC3, 0x7F, 0]),
+        MidiMessage::TIMING_CLOCK,
+        MidiMessage::new([0x9F, 0x7F, 0x7F]),
+    ];
     for at in 0..=LEN {
-        let mut slice = [note(7); LEN];
+        let mut slice: [MidiMessage; LEN] = core::array::from_fn(|i| valid[i % valid.len()]);
         if at < LEN {
             slice[at] = MidiMessage::INVALID;
         }
