@@ -316,10 +316,11 @@ impl MidiMessage {
         // does not take; nothing is kept where no short message starts.
         // A data byte of 0x80 or above clears the rest. So the length
         // byte is 0 exactly for `INVALID`, and the one test a buffer makes
-        // (`is_valid`), inlined after this, is the only branch: with the
-        // select before it folded, or gone where the caller's data bytes
-        // are known to be below 0x80. Checked against `parse` for every
-        // status byte and every class of data byte in tests/message.rs.
+        // (`is_valid`), inlined after this, is the only branch. For any
+        // three bytes a select (the clearing) stays before it; where the
+        // caller's data bytes are known to be below 0x80 that goes too.
+        // Checked against `parse` for every status byte and every class of
+        // data byte in tests/message.rs.
         let [status, data1, data2] = bytes;
         let stored =
             u32::from_le_bytes([status, data1, data2, 0xFF]) & STATUS_MASK[status as usize];
