@@ -85,11 +85,13 @@ const SOURCE_NAMES: [&str; 2] = ["phrase", "keyboard"];
 /// left uncorrected, or block-start scheduling, would cost.
 const NOISE_FRAMES: f64 = 4.0;
 /// How much further off than before the missed callback a note may land
-/// after it. The scheduler re-anchors on the first callback after the jump,
-/// and that callback's wake-up lateness stays in the timeline until the
-/// clock filter pulls it back: 7 frames seen in CI on 2026-12-02 (the notes
-/// after the gap all 7 early, spacing kept). A jump left uncorrected costs a
-/// whole block (256 frames), so a sixteenth of one still catches it.
+/// after it. The scheduler takes the jump at the first callback after the
+/// gap and, at the next, returns to the card's cycle if that callback woke
+/// late; but on a loaded machine both can wake late, and the lateness then
+/// stays in the timeline until the clock filter pulls it back: 7 frames
+/// seen in CI on 2026-12-02, before the cycle check. A jump left
+/// uncorrected costs a whole block (256 frames), so a sixteenth of one
+/// still catches it.
 const GAP_NOISE_FRAMES: f64 = BLOCK_FRAMES as f64 / 16.0;
 /// The Universal Real Time SysEx "Master Volume" (device ID 0x7F: all),
 /// 14-bit volume LSB first: 0x3000 of 0x3FFF, about 75 %.

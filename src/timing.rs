@@ -45,7 +45,11 @@
 //! the gap are played at its start, counted late). The next callback
 //! decides: if it fits the old timeline better than the new one, the
 //! outlier was a late callback, not a jump, and the scheduler returns to
-//! its old timeline. A callback that much *early* (callbacks that come in
+//! its old timeline. If it fits the old timeline moved on by whole blocks
+//! better, the card kept its cycle through the gap (as JACK and Core
+//! Audio do) and the callback after the gap woke late: the jump stands,
+//! on that cycle, rather than carrying the late wake-up into the notes
+//! that follow until the loop pulls it back. A callback that much *early* (callbacks that come in
 //! bunches, or the one after a late callback) leaves the timeline where it
 //! is, since a sound card's timeline does not go back, unless the next
 //! callback confirms the move. When callbacks come in bunches, the
@@ -273,13 +277,18 @@ impl crate::stream::Picker for BlockScheduler {
 }
 
 /// The block clock as it was before the scheduler took a jump, kept for one
-/// block in case the jump was a late callback.
+/// block in case the jump was a late callback, or a jump by whole blocks
+/// that the callback after the gap was late for.
 #[derive(Clone, Copy, Debug)]
 struct Timeline {
     /// Where this timeline put the block that jumped.
     start_us: f64,
     us_per_frame: f64,
     gap_us: f64,
+    /// Where the block that jumped starts if the card kept its cycle
+    /// through the gap: this timeline moved on by the whole blocks nearest
+    /// to the jump.
+    kept_cycle_us: f64,
 }
 
 /// Places the events of a [`MidiStream`] in audio blocks, each at its
@@ -528,18 +537,35 @@ impl BlockScheduler {
             .left_behind
             .take()
             .map(|start| start + last * self.us_per_frame);
+        // Where the last block's window ended, when that is not where the
+        // timeline now predicts this block's start.
+        let mut window_end = f64::INFINITY;
         if let Some(old) = self.before_jump.take() {
             // A late callback moved the timeline at the last block: does
             // this callback fit the old timeline better than the new one?
-            let from_new = now - (self.start_us + last * self.us_per_frame);
+            // Or the old one moved on by whole blocks: a card that missed
+            // callbacks and kept its cycle (JACK, Core Audio), where the
+            // callback after the gap woke late and put the new timeline
+            // that much late too.
+            let new_end = self.start_us + last * self.us_per_frame;
+            let from_new = now - new_end;
             let from_old = now - (old.start_us + last * old.us_per_frame);
-            if abs(from_old) < abs(from_new) {
-                self.left_behind = Some(self.start_us + last * self.us_per_frame);
+            let kept_end = old.kept_cycle_us + last * old.us_per_frame;
+            let from_kept = now - kept_end;
+            if abs(from_old) < abs(from_new) && abs(from_old) <= abs(from_kept) {
+                self.left_behind = Some(new_end);
                 self.start_us = old.start_us;
                 self.us_per_frame = old.us_per_frame;
                 self.gap_us = old.gap_us;
                 self.stats.resyncs -= 1;
                 self.stats.spikes += 1;
+            } else if abs(from_kept) < abs(from_new) {
+                // The jump stands, on the card's cycle. If that moves the
+                // timeline on, the events due in between are on time: the
+                // last block's window ended at `new_end`.
+                self.start_us = old.kept_cycle_us;
+                self.us_per_frame = old.us_per_frame;
+                window_end = new_end;
             }
         }
         let block_us = last * self.us_per_frame;
@@ -575,10 +601,13 @@ impl BlockScheduler {
             // on the card's timeline: the jump is kept.
             let again = left_behind.is_some_and(|start| abs(now - start) <= limit);
             if !again {
+                // At least one block: the error is above half a block.
+                let blocks = floor(error / block_us + 0.5);
                 self.before_jump = Some(Timeline {
                     start_us: predicted,
                     us_per_frame: self.us_per_frame,
                     gap_us: self.gap_us,
+                    kept_cycle_us: predicted + blocks * block_us,
                 });
             }
             self.start_us = now;
@@ -598,7 +627,7 @@ impl BlockScheduler {
                 self.nominal_us_per_frame * 0.9,
                 self.nominal_us_per_frame * 1.1,
             );
-            self.gap_us = (self.start_us - predicted).max(0.0);
+            self.gap_us = (self.start_us - predicted.min(window_end)).max(0.0);
             self.jitter_us += (abs(error) - self.jitter_us) / 64.0;
         }
         self.last_frames = frames;

@@ -422,6 +422,18 @@ fn run_with_missed_callbacks(
     missed: std::ops::Range<u64>,
     blocks: u64,
 ) -> (Vec<(u64, Vec<f64>)>, bbx_midi::SchedulerStats) {
+    run_callbacks(rate, frames, missed, blocks, |_| 0.0)
+}
+
+/// [`run_with_missed_callbacks`] with each callback `late(block)` µs after
+/// its block's start on the card's timeline (callbacks are never early).
+fn run_callbacks(
+    rate: f64,
+    frames: usize,
+    missed: std::ops::Range<u64>,
+    blocks: u64,
+    mut late: impl FnMut(u64) -> f64,
+) -> (Vec<(u64, Vec<f64>)>, bbx_midi::SchedulerStats) {
     let (mut source, mut stream) = midi_event_buffer(4096);
     let block_us = frames as f64 * 1e6 / rate;
     let latency = block_us as u32 + 1_000;
@@ -438,7 +450,7 @@ fn run_with_missed_callbacks(
         if missed.contains(&block) {
             continue;
         }
-        scheduler.begin_block(callback as u64, frames);
+        scheduler.begin_block((callback + late(block)) as u64, frames);
         let mut errors = Vec::new();
         while let Some(scheduled) = scheduler.next_event(&mut stream) {
             let truth = (f64::from(scheduled.time) + f64::from(latency) - t0) * rate / 1e6;
@@ -495,6 +507,61 @@ fn three_missed_callbacks_at_64_frames_are_corrected_at_once() {
     assert_accurate(&played, 0..1000, 0.5 + 1e-9);
     assert_accurate(&played, 1004..4000, 0.5 + 1e-9);
     assert_eq!((stats.resyncs, stats.spikes), (1, 0));
+}
+
+#[test]
+fn a_late_wake_up_after_missed_callbacks_does_not_shift_the_notes_after_them() {
+    // Callbacks wake 0-100 µs after their block starts (0-5 frames at
+    // 48 kHz). One is missed; the one after the gap wakes 300 µs late.
+    // The card kept its cycle, so the jump is two whole blocks: the notes
+    // from the second block after the gap on belong where they were
+    // before it, not 300 µs (14 frames) later, decaying over a second.
+    let mut jitter = Jitter(11);
+    let lateness = |block: u64| {
+        if block == 201 {
+            300.0
+        } else {
+            50.0 + jitter.next(50) as f64
+        }
+    };
+    let (played, stats) = run_callbacks(48_000.0, 256, 200..201, 800, lateness);
+    let worst = |blocks: std::ops::Range<u64>| {
+        played
+            .iter()
+            .filter(|(block, _)| blocks.contains(block))
+            .flat_map(|(_, errors)| errors.iter().map(|e| e.abs()))
+            .fold(0.0f64, f64::max)
+    };
+    let before = worst(100..200);
+    let after = worst(202..260);
+    assert!(
+        after <= before + 1.0,
+        "after the gap {after:.1} frames off, before it {before:.1}"
+    );
+    assert_eq!((stats.resyncs, stats.spikes), (1, 0));
+}
+
+#[test]
+fn returning_to_the_cards_cycle_after_a_gap_makes_nothing_late() {
+    // Callbacks wake 200 µs after their block starts; block 100 is missed
+    // and block 101's wakes on time. Block 102's callback, 200 µs late
+    // again, shows that the card kept its cycle, and the timeline moves on
+    // by those 200 µs: an event due in them is on time, not late.
+    let (mut producer, mut consumer) = midi_event_buffer(8);
+    let mut scheduler = BlockScheduler::new(RATE, LATENCY);
+    let t0 = 1_000_000;
+    let card = |block: u64| t0 + block * BLOCK_US;
+    for block in 0..100 {
+        assert!(take_block(&mut scheduler, &mut consumer, card(block) + 200, FRAMES).is_empty());
+    }
+    assert!(take_block(&mut scheduler, &mut consumer, card(101), FRAMES).is_empty());
+    assert_eq!(scheduler.stats().resyncs, 1);
+    let due = card(102) + 100;
+    assert!(producer.try_send_at(note(1), due - u64::from(LATENCY)));
+    let got = take_block(&mut scheduler, &mut consumer, card(102) + 200, FRAMES);
+    assert_eq!(got, [(0, note(1))]);
+    let stats = scheduler.stats();
+    assert_eq!((stats.late, stats.resyncs, stats.spikes), (0, 1, 0));
 }
 
 #[test]
