@@ -81,11 +81,10 @@ fn valid_prefix(messages: &[MidiMessage]) -> usize {
     let mut runs = messages.chunks_exact(RUN);
     let mut checked = 0;
     for run in &mut runs {
-        let all_valid = run.iter().fold(u32::MAX, |all, message| {
+        let lengths = run.iter().fold(u32::MAX, |all, message| {
             all & message.stored_word().wrapping_add(0x7F00_0000)
-        }) >> 31
-            == 1;
-        if !all_valid {
+        });
+        if lengths & 0x8000_0000 == 0 {
             return checked + first_invalid(run);
         }
         checked += RUN;

@@ -49,9 +49,9 @@
 //! better, the card kept its cycle through the gap (as JACK and Core
 //! Audio do) and the callback after the gap woke late: the jump stands,
 //! on that cycle, rather than carrying the late wake-up into the notes
-//! that follow until the loop pulls it back. A callback that much *early* (callbacks that come in
-//! bunches, or the one after a late callback) leaves the timeline where it
-//! is, since a sound card's timeline does not go back, unless the next
+//! that follow until the loop pulls it back. A callback that much *early*
+//! (callbacks that come in bunches, or the one after a late callback)
+//! leaves the timeline where it is, since a sound card's timeline does not go back, unless the next
 //! callback confirms the move. When callbacks come in bunches, the
 //! scheduler settles on the latest of each bunch, which is on time.
 //! [`SchedulerStats`] counts jumps and outliers. The loop's estimate of the
