@@ -610,6 +610,16 @@ fn slot_after(slot: usize, n: usize, capacity: usize) -> usize {
     if n < to_end { slot + n } else { n - to_end }
 }
 
+/// The slot after `slot` (below `capacity`), for the one-item operations:
+/// a compare with the end, three instructions fewer than `slot_after(slot,
+/// 1, capacity)` compiles to. `slot + 1` cannot overflow: it is at most
+/// `capacity`.
+#[inline(always)]
+fn next_slot(slot: usize, capacity: usize) -> usize {
+    let next = slot + 1;
+    if next == capacity { 0 } else { next }
+}
+
 impl<T, S: Storage<T>> Producer<T, S> {
     /// The indices and reports both handles share.
     #[inline(always)]
@@ -653,10 +663,11 @@ impl<T, S: Storage<T>> Producer<T, S> {
         self.capacity - self.tail.wrapping_sub(head)
     }
 
-    /// Publishes `n` freshly written slots to the consumer.
+    /// Publishes `n` freshly written slots to the consumer; `tail_slot` is
+    /// the slot after them.
     #[inline(always)]
-    fn commit(&mut self, n: usize) {
-        self.tail_slot = slot_after(self.tail_slot, n, self.capacity);
+    fn commit(&mut self, n: usize, tail_slot: usize) {
+        self.tail_slot = tail_slot;
         self.tail = self.tail.wrapping_add(n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
@@ -689,7 +700,7 @@ impl<T, S: Storage<T>> Producer<T, S> {
         unsafe {
             (*self.slots.as_ptr().add(self.tail_slot)).with_mut(|p| (*p).write(value));
         }
-        self.commit(1);
+        self.commit(1, next_slot(self.tail_slot, self.capacity));
         Ok(())
     }
 
@@ -727,7 +738,7 @@ impl<T, S: Storage<T>> Producer<T, S> {
             copy_to_slots(self.slots.as_ptr(), &items[first..n]);
         }
         if n > 0 {
-            self.commit(n);
+            self.commit(n, slot_after(self.tail_slot, n, self.capacity));
         }
         n
     }
@@ -785,7 +796,7 @@ impl<T, S: Storage<T>> Producer<T, S> {
     pub(crate) fn commit_staged(&mut self) {
         let n = core::mem::take(&mut self.staged);
         if n > 0 {
-            self.commit(n);
+            self.commit(n, slot_after(self.tail_slot, n, self.capacity));
         }
     }
 
@@ -1036,10 +1047,11 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         tail.wrapping_sub(self.head)
     }
 
-    /// Gives `n` slots that we have finished reading back to the producer.
+    /// Gives `n` slots that we have finished reading back to the producer;
+    /// `head_slot` is the slot after them.
     #[inline(always)]
-    fn release(&mut self, n: usize) {
-        self.head_slot = slot_after(self.head_slot, n, self.capacity);
+    fn release(&mut self, n: usize, head_slot: usize) {
+        self.head_slot = head_slot;
         self.head = self.head.wrapping_add(n);
         // Release pairs with the producer's Acquire load of `head`: our reads
         // of these slots happen-before it overwrites them.
@@ -1070,7 +1082,7 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         // initialised and unwritten until `release`; reading moves it out.
         let value =
             unsafe { (*self.slots.as_ptr().add(self.head_slot)).with(|p| (*p).assume_init_read()) };
-        self.release(1);
+        self.release(1, next_slot(self.head_slot, self.capacity));
         Some(value)
     }
 
@@ -1151,7 +1163,7 @@ impl<T, S: Storage<T>> Consumer<T, S> {
             copy_from_slots(self.slots.as_ptr(), &mut out[first..n]);
         }
         if n > 0 {
-            self.release(n);
+            self.release(n, slot_after(self.head_slot, n, self.capacity));
         }
         n
     }
@@ -1180,7 +1192,7 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         }
         let n = ready.min(n);
         if n > 0 {
-            self.release(n);
+            self.release(n, slot_after(self.head_slot, n, self.capacity));
         }
         n
     }
