@@ -175,6 +175,12 @@ impl<T> Drop for SlotAlloc<T> {
 pub(crate) unsafe fn copy_to_slots<T: Copy>(dst: *const Slot<T>, src: &[T]) {
     #[cfg(not(loom))]
     {
+        // The second run of a slice that does not wrap is empty: skip the
+        // `memcpy` call (with its size dispatch) that the compiler emits for
+        // a length it cannot see.
+        if src.is_empty() {
+            return;
+        }
         // SAFETY: `Slot<T>` has the layout of `T` (transparent over `UnsafeCell`
         // over `MaybeUninit`), so the slots are a run of `T`; bounds, exclusive
         // access and so no overlap with `src` are the caller's contract.
@@ -197,6 +203,10 @@ pub(crate) unsafe fn copy_to_slots<T: Copy>(dst: *const Slot<T>, src: &[T]) {
 pub(crate) unsafe fn copy_from_slots<T: Copy>(src: *const Slot<T>, dst: &mut [T]) {
     #[cfg(not(loom))]
     {
+        // An empty run is skipped, as in `copy_to_slots`.
+        if dst.is_empty() {
+            return;
+        }
         // SAFETY: layout as in `copy_to_slots`; initialised, stable slots are
         // the caller's contract, and `dst`, a `&mut`, cannot overlap them.
         unsafe { core::ptr::copy_nonoverlapping(src as *const T, dst.as_mut_ptr(), dst.len()) };
