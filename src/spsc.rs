@@ -611,9 +611,9 @@ fn slot_after(slot: usize, n: usize, capacity: usize) -> usize {
 }
 
 /// The slot after `slot` (below `capacity`), for the one-item operations:
-/// a compare with the end, three instructions fewer than `slot_after(slot,
-/// 1, capacity)` compiles to. `slot + 1` cannot overflow: it is at most
-/// `capacity`.
+/// an increment, a compare with the end and a conditional move, four
+/// instructions where `slot_after(slot, 1, capacity)` compiles to six.
+/// `slot + 1` cannot overflow: it is at most `capacity`.
 #[inline(always)]
 fn next_slot(slot: usize, capacity: usize) -> usize {
     let next = slot + 1;
