@@ -321,9 +321,21 @@ impl MidiMessage {
         // caller's data bytes are known to be below 0x80 that goes too.
         // Checked against `parse` for every status byte and every class of
         // data byte in tests/message.rs.
+        //
+        // Below 0xF0 the entry depends on the top four bits only (the
+        // channel does not change the length), so the lookup drops the
+        // channel. Where the compiler knows those four bits, as in
+        // `new([0x90 | channel, note, velocity])`, the index is a constant,
+        // the entry is folded in and the whole call is a few shifts and
+        // ors, which vectorise in a fill loop. For statuses only known at
+        // run time it costs a compare and a conditional move more.
         let [status, data1, data2] = bytes;
-        let stored =
-            u32::from_le_bytes([status, data1, data2, 0xFF]) & STATUS_MASK[status as usize];
+        let index = if status >= 0xF0 {
+            status
+        } else {
+            status & 0xF0
+        };
+        let stored = u32::from_le_bytes([status, data1, data2, 0xFF]) & STATUS_MASK[index as usize];
         let stored = if stored & 0x0080_8000 != 0 { 0 } else { stored };
         Self::from_stored(stored.to_le_bytes())
     }
