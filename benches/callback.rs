@@ -90,7 +90,7 @@ use std::time::{Duration, Instant};
 use crossbeam_utils::CachePadded;
 
 mod common;
-use common::{CORES, Queue, SEQ_MASK, pin, seq_of};
+use common::{CORES, Queue, SEQ_MASK, median, pin, seq_of};
 
 /// Every queue's capacity: room for more than a 256-frame block at 1 M
 /// msg/s (5 334 messages), so a consumer that wakes on time never lets the
@@ -431,11 +431,6 @@ fn quantile(values: &mut [u64], p: f64) -> Option<u64> {
     rank(p, values.len()).map(|i| values[i])
 }
 
-fn median_f64(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 /// What one run of one queue brings back, for its counted blocks.
 struct Run {
     drain_ns: Vec<u64>,
@@ -706,7 +701,7 @@ fn cross_core(batches: usize, trips: u64) -> Lines {
                 per_line.push(elapsed.as_nanos() as f64 / STREAM_LINES as f64);
                 ball.store(b + 1, Ordering::Release);
             }
-            median_f64(&mut per_line)
+            median(&mut per_line)
         });
         ready.wait();
         let mut one_way = Vec::with_capacity(batches);
@@ -733,7 +728,7 @@ fn cross_core(batches: usize, trips: u64) -> Lines {
             b += 2;
         }
         Lines {
-            trip_ns: median_f64(&mut one_way),
+            trip_ns: median(&mut one_way),
             stream_ns: reader
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
@@ -848,7 +843,7 @@ fn fmt_opt(value: Option<u64>) -> String {
 
 /// "median M×, range A× to B×" of per-round ratios.
 fn spread(ratios: &mut [f64]) -> String {
-    let m = median_f64(ratios);
+    let m = median(ratios);
     format!(
         "median {m:.2}×, range {:.2}× to {:.2}× over {} rounds",
         ratios[0],
@@ -859,7 +854,7 @@ fn spread(ratios: &mut [f64]) -> String {
 
 /// Median and range of `values`, as "M (A to B)" with one decimal.
 fn median_range(mut values: Vec<f64>) -> String {
-    let m = median_f64(&mut values);
+    let m = median(&mut values);
     format!(
         "{m:.1} ({:.1} to {:.1})",
         values[0],
@@ -916,7 +911,7 @@ fn print_results(rows: &[Row], results: &mut Results) {
     );
     for (row, pooled) in rows.iter().zip(&mut results.pooled) {
         let drain_med = quantile(&mut pooled.drain_ns, 0.5);
-        let median_ns = |v: &mut Vec<f64>| (!v.is_empty()).then(|| median_f64(v));
+        let median_ns = |v: &mut Vec<f64>| (!v.is_empty()).then(|| median(v));
         let (serial, bound) = (
             median_ns(&mut pooled.serial_ns),
             median_ns(&mut pooled.bound_ns),

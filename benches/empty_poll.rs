@@ -26,6 +26,9 @@
 //! cargo bench --bench empty_poll     # about 10 s
 //! ```
 
+mod common;
+use common::median;
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -121,11 +124,6 @@ fn run<P: Poll>(consumer: &mut P, n: u64) -> f64 {
         }
     }
     start.elapsed().as_secs_f64()
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {

@@ -23,8 +23,8 @@ use bbx_midi::MidiMessage;
 
 mod common;
 use common::{
-    BatchQueue, CORES, Consumer, Queue, SEQ_MASK, SLICE, check, pop_checked, pop_slice_checked,
-    push_all, push_slices, queues,
+    BatchQueue, CORES, Consumer, Queue, SEQ_MASK, SLICE, check, median, pop_checked,
+    pop_slice_checked, push_all, push_slices, queues,
 };
 
 /// `BENCH_QUICK=1` (used by CI to check that the harness runs and every
@@ -153,11 +153,6 @@ macro_rules! all_queues {
             row::<queues::Upstream>($run::<queues::Upstream $(, $capacity)?>),
         ]
     };
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 /// A median ratio and its range, as printed.

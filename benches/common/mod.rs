@@ -11,6 +11,12 @@ use std::thread;
 
 use crossbeam_utils::CachePadded;
 
+/// The median of `values` (the upper one of an even count); sorts them.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 /// The bits of a sequence number that one message carries: channel, note
 /// and velocity of a Note On (see [`note_bytes`]).
 pub const SEQ_MASK: u32 = (1 << 18) - 1;
