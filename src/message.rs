@@ -328,7 +328,8 @@ impl MidiMessage {
         // `new([0x90 | channel, note, velocity])`, the index is a constant,
         // the entry is folded in and the whole call is a few shifts and
         // ors, which vectorise in a fill loop. For statuses only known at
-        // run time it costs a compare and a conditional move more.
+        // run time it costs an and, a compare and a conditional move more
+        // (`benches/message_new.rs`: about 0.5 ns a message in a fill loop).
         let [status, data1, data2] = bytes;
         let index = if status >= 0xF0 {
             status
