@@ -192,6 +192,9 @@ pub(crate) const fn message_len(status: u8) -> Result<usize, MidiError> {
 /// bytes of the message it starts and the length (`message_len`) in the top
 /// byte, so that the result is the message's stored form. 0 where no short
 /// message starts (data bytes, SysEx, undefined statuses).
+///
+/// Below `0xF0`, `new` reads only the entry of the status with its low four
+/// bits cleared; the build fails unless every entry there equals it.
 const STATUS_MASK: [u32; 256] = {
     let mut table = [0; 256];
     let mut status = 0;
@@ -200,6 +203,14 @@ const STATUS_MASK: [u32; 256] = {
             let wire = (1u32 << (8 * len)) - 1;
             table[status] = (len as u32) << 24 | wire;
         }
+        status += 1;
+    }
+    let mut status = 0;
+    while status < 0xF0 {
+        assert!(
+            table[status] == table[status & 0xF0],
+            "a status below 0xF0 whose entry depends on its low four bits"
+        );
         status += 1;
     }
     table
