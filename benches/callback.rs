@@ -77,8 +77,8 @@
 //! the ratio; the table pools every counted block of every round.
 //!
 //! ```text
-//! cargo bench --bench callback [1k|30k|1M] [64|256]   # about 3 min for all
-//! BENCH_QUICK=1 cargo bench --bench callback          # 1 round of 30 blocks, CI
+//! cargo bench -p bbx_midi_benches --bench callback [1k|30k|1M] [64|256]   # about 3 min for all
+//! BENCH_QUICK=1 cargo bench -p bbx_midi_benches --bench callback          # 1 round of 30 blocks, CI
 //! ```
 
 use std::hint::spin_loop;

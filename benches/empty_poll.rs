@@ -23,7 +23,7 @@
 //! the median of per-round ratios against no cache.
 //!
 //! ```text
-//! cargo bench --bench empty_poll     # about 10 s
+//! cargo bench -p bbx_midi_benches --bench empty_poll     # about 10 s
 //! ```
 
 mod common;

@@ -13,7 +13,7 @@
 //! consumer checks every item's sequence number.
 //!
 //! ```text
-//! cargo bench --bench interleaved
+//! cargo bench -p bbx_midi_benches --bench interleaved
 //! ```
 
 use std::hint::{black_box, spin_loop};

@@ -16,7 +16,7 @@
 //! ns per message of each and the median of the per-round ratios.
 //!
 //! ```text
-//! cargo bench --bench message_new     # about 10 s
+//! cargo bench -p bbx_midi_benches --bench message_new     # about 10 s
 //! ```
 
 use std::hint::black_box;

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Prints the comparison table of the last `cargo bench --bench spsc` run.
+"""Prints the comparison table of the last `cargo bench -p bbx_midi_benches --bench spsc` run.
 
 Reads criterion's results (target/criterion/*/*/new/*.json) and prints, for
 each benchmark group, every queue's median with its ratio to the best peer.
 Peers are the rows whose name does not start with `bbx_midi::` (ours). A
 ratio above 1 means ours is better: higher throughput, or lower time.
 
-    cargo bench --bench spsc && python3 benches/report.py [--markdown]
+    cargo bench -p bbx_midi_benches --bench spsc && python3 benches/report.py [--markdown]
 """
 
 import json
@@ -75,7 +75,7 @@ def main():
     markdown = "--markdown" in sys.argv[1:]
     groups = load()
     if not groups:
-        sys.exit(f"no criterion results under {ROOT}; run `cargo bench --bench spsc` first")
+        sys.exit(f"no criterion results under {ROOT}; run `cargo bench -p bbx_midi_benches --bench spsc` first")
     names = [g for g in ORDER if g in groups] + sorted(set(groups) - set(ORDER))
     for group in names:
         throughput, rows = table(group, groups[group])

@@ -10,7 +10,7 @@
 //! their message type from the bytes and read it back, as users' code does.
 //!
 //! ```text
-//! cargo bench --bench spsc && python3 benches/report.py
+//! cargo bench -p bbx_midi_benches --bench spsc && python3 benches/report.py
 //! ```
 
 use std::hint::{black_box, spin_loop};

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
     dead_code,
     reason = "each test file uses part of the shared support code"
 )]
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use bbx_midi::{Event, MidiMessage, MidiStream, SendError};

@@ -4,10 +4,12 @@
 //! data byte is accounted for, and neither the chunk size nor the way the
 //! input is split changes what comes out.
 
+mod strategies;
 #[allow(
     dead_code,
     reason = "each test file uses part of the shared support code"
 )]
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use proptest::collection::vec;
@@ -18,13 +20,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 2000 }))]
 
     #[test]
-    fn every_stream_keeps_the_properties(bytes in vec(support::midi_byte(), 0..200)) {
+    fn every_stream_keeps_the_properties(bytes in vec(strategies::midi_byte(), 0..200)) {
         check_parser(&bytes);
     }
 
     #[test]
     fn splitting_the_input_anywhere_does_not_change_the_events(
-        bytes in vec(support::midi_byte(), 0..120),
+        bytes in vec(strategies::midi_byte(), 0..120),
         cuts in vec(0usize..120, 0..6),
     ) {
         let (whole, whole_stats) = collect::<3>(&[&bytes]);

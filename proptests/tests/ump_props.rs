@@ -4,10 +4,12 @@
 //! re-encodes to its words, the translators never panic and keep what they
 //! promise, and SysEx of any length survives bytes → UMP → bytes.
 
+mod strategies;
 #[allow(
     dead_code,
     reason = "each test file uses part of the shared support code"
 )]
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use bbx_midi::ump::{
@@ -50,7 +52,7 @@ proptest! {
     }
 
     #[test]
-    fn midi1_bytes_survive_ump_and_back(bytes in vec(support::midi_byte(), 0..300)) {
+    fn midi1_bytes_survive_ump_and_back(bytes in vec(strategies::midi_byte(), 0..300)) {
         check_ump_bytes(&bytes);
     }
 
