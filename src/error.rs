@@ -48,11 +48,17 @@ pub enum MidiError {
         /// The length found.
         found: usize,
     },
-    /// The input goes on past the end of the message its status byte starts.
-    TooLong {
-        /// The status byte.
+    /// The input goes on past the end of a whole message: its first
+    /// `expected` bytes are one message (a short message, or a System
+    /// Exclusive message up to its `0xF7`) and more bytes follow. One call
+    /// takes one message; a byte stream that holds several (a serial port,
+    /// a `.syx` file) goes through [`MidiParser`](crate::parser::MidiParser).
+    TrailingBytes {
+        /// The status byte of the whole message: `0xF0` for System
+        /// Exclusive (also when the bytes were its last piece).
         status: u8,
-        /// The length, status byte included, that the status requires.
+        /// The length of the whole message, status byte included (for a
+        /// SysEx piece, up to and including its `0xF7`).
         expected: usize,
         /// The length found.
         found: usize,
@@ -116,14 +122,31 @@ impl fmt::Display for MidiError {
                 f,
                 "status {status:#04x} needs {expected} bytes, found {found}"
             ),
-            MidiError::TooLong {
+            MidiError::TrailingBytes {
                 status,
                 expected,
                 found,
-            } => write!(
-                f,
-                "status {status:#04x} takes {expected} bytes, found {found}"
-            ),
+            } => {
+                match found.saturating_sub(expected) {
+                    1 => f.write_str("1 byte follows")?,
+                    n => write!(f, "{n} bytes follow")?,
+                }
+                if status == 0xF0 {
+                    write!(
+                        f,
+                        " a whole System Exclusive message (its 0xf7 is byte {})",
+                        expected.saturating_sub(1)
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        " a whole message (status {status:#04x} takes {expected} bytes)"
+                    )?;
+                }
+                f.write_str(
+                    "; one call takes one message: a byte stream goes through parser::MidiParser",
+                )
+            }
             MidiError::InvalidDataByte { index, byte } => {
                 write!(
                     f,

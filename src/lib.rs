@@ -132,7 +132,7 @@ pub use error::{MidiError, SendError};
 pub use event::{Event, MidiEvent, Received, Scheduled};
 pub use message::{MessageKind, MidiMessage};
 #[cfg(feature = "alloc")]
-pub use stream::{MidiStream, Protocol, StreamBuilder, StreamSource};
+pub use stream::{MidiStream, Protocol, SourceStats, StreamBuilder, StreamSource};
 #[cfg(feature = "std")]
 pub use timing::MidiClock;
 pub use timing::{BlockScheduler, SchedulerStats};

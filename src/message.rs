@@ -364,7 +364,7 @@ impl MidiMessage {
     /// [`UndefinedStatus`](MidiError::UndefinedStatus),
     /// [`InvalidDataByte`](MidiError::InvalidDataByte) (checked first, in
     /// order), [`TooShort`](MidiError::TooShort) and
-    /// [`TooLong`](MidiError::TooLong).
+    /// [`TrailingBytes`](MidiError::TrailingBytes).
     ///
     /// ```
     /// use bbx_midi::{MidiError, MidiMessage};
@@ -408,7 +408,7 @@ impl MidiMessage {
             });
         }
         if bytes.len() > len {
-            return Err(MidiError::TooLong {
+            return Err(MidiError::TrailingBytes {
                 status,
                 expected: len,
                 found: bytes.len(),

@@ -232,6 +232,16 @@ fn is_real_time(byte: u8) -> bool {
     matches!(byte, 0xF8 | 0xFA..=0xFC | 0xFE | 0xFF)
 }
 
+/// The MIDI 1.0 status byte of a packet that carries a MIDI 1.0 message
+/// or its MIDI 2.0 form (system, MIDI 1.0 and MIDI 2.0 channel voice);
+/// `None` for the others (utility, SysEx, flex data, UMP stream…).
+fn midi1_status(packet: &Ump) -> Option<u8> {
+    match packet.message_type() {
+        0x1 | 0x2 | 0x4 => Some((packet.words()[0] >> 16) as u8),
+        _ => None,
+    }
+}
+
 /// Where a source is in a System Exclusive message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Assembly {
@@ -270,16 +280,28 @@ fn classify(bytes: &[u8], in_sysex: bool) -> Result<Input<'_>, MidiError> {
     } else {
         return MidiMessage::parse(bytes).map(Input::Message);
     };
-    let (body, end) = match body.split_last() {
-        Some((0xF7, init)) => (init, true),
-        _ => (body, false),
+    let offset = usize::from(start);
+    // The first byte that is neither data nor real-time: the `0xF7` that
+    // ends the SysEx if it is the last byte, else what breaks it.
+    let (body, end) = match body.iter().position(|&b| b >= 0x80 && !is_real_time(b)) {
+        None => (body, false),
+        Some(i) if body[i] == 0xF7 && i + 1 == body.len() => (&body[..i], true),
+        // A whole SysEx, or its last piece, and then more: one call takes
+        // one message, and the `0xF7` is right where it is.
+        Some(i) if body[i] == 0xF7 => {
+            return Err(MidiError::TrailingBytes {
+                status: 0xF0,
+                expected: offset + i + 1,
+                found: bytes.len(),
+            });
+        }
+        Some(i) => {
+            return Err(MidiError::InvalidDataByte {
+                index: offset + i,
+                byte: body[i],
+            });
+        }
     };
-    if let Some(i) = body.iter().position(|&b| b >= 0x80 && !is_real_time(b)) {
-        return Err(MidiError::InvalidDataByte {
-            index: i + usize::from(start),
-            byte: body[i],
-        });
-    }
     Ok(Input::SysEx { start, body, end })
 }
 
@@ -333,6 +355,20 @@ impl StreamBuilder {
     /// takes the room of one (of half a packet in a MIDI 2.0 stream), plus
     /// its bytes.
     ///
+    /// # Sizing
+    ///
+    /// The room bounds everything a source has waiting at once: what the
+    /// audio thread has not taken yet, and with a
+    /// [`BlockScheduler`](crate::BlockScheduler) every event not yet due,
+    /// which it leaves in the source until its frame. So a source must
+    /// hold its peak rate times the scheduler's latency plus a block: a
+    /// keyboard sending 20 messages a millisecond (a burst of controllers)
+    /// into a scheduler with 11 ms of latency and 10 ms blocks keeps up to
+    /// 20 × (11 + 10) = 420 messages waiting, so `capacity(512)`; with
+    /// `capacity(8)` it would lose 19 of every 20. A source's
+    /// [`stats`](StreamSource::stats) tell the most it ever had waiting
+    /// (`peak_messages`), to size it from a real session.
+    ///
     /// ```
     /// use bbx_midi::{MidiMessage, MidiStream};
     ///
@@ -349,6 +385,14 @@ impl StreamBuilder {
     /// Room for `bytes` bytes of SysEx per source, which is also the
     /// longest SysEx the stream carries (default 0: every SysEx is
     /// refused as too large). At most [`MAX_SYSEX_BYTES`].
+    ///
+    /// Like [`capacity`](Self::capacity), it bounds all the SysEx waiting
+    /// at once, not only the longest: two 3000-byte SysEx sent within the
+    /// scheduler's latency of each other need 6000 bytes (a SysEx being
+    /// gathered counts too), so `sysex_bytes(8192)`; in 4096 the second is
+    /// lost. [`SourceStats::peak_sysex_bytes`] tells the most a session
+    /// had waiting. The stream allocates and writes a buffer of this size
+    /// once, when it is built, to lend each SysEx out whole.
     ///
     /// ```
     /// use bbx_midi::{MidiStream, SendError};
@@ -479,6 +523,9 @@ impl StreamBuilder {
                 last_time: 0,
                 assembly: Assembly::Idle,
                 kind: SysExKind::Bytes,
+                sent: 0,
+                peak_entries: 0,
+                peak_sysex_bytes: 0,
             });
             consumers.push(SourceRx {
                 entries: entries_rx,
@@ -489,7 +536,11 @@ impl StreamBuilder {
         }
         let stream = MidiStream {
             sources: consumers.into_boxed_slice(),
-            scratch: alloc::vec![0; sysex_bytes].into_boxed_slice(),
+            // Filled with a byte other than 0, which makes it a write of
+            // every page here rather than zeroed pages the kernel maps on
+            // first touch: the audio thread, which copies each SysEx into
+            // it, must take no page fault.
+            scratch: alloc::vec![0xF7; sysex_bytes].into_boxed_slice(),
             capacity,
             protocol,
             lost: 0,
@@ -585,6 +636,56 @@ pub struct StreamSource {
     assembly: Assembly,
     /// What the SysEx under way (or being discarded) is made of.
     kind: SysExKind,
+    /// Events sent so far (see [`SourceStats::sent`]).
+    sent: u64,
+    /// The most entries waiting at once, seen after each write.
+    peak_entries: usize,
+    /// The most SysEx bytes waiting at once, staged ones included.
+    peak_sysex_bytes: usize,
+}
+
+/// What a [`StreamSource`] has seen so far: for sizing its
+/// [`capacity`](StreamBuilder::capacity) and
+/// [`sysex_bytes`](StreamBuilder::sysex_bytes) from a session's real
+/// traffic. From [`StreamSource::stats`].
+///
+/// ```
+/// use bbx_midi::{MidiMessage, MidiStream};
+///
+/// let (mut source, mut stream) = MidiStream::builder().capacity(8).sysex_bytes(64).build();
+/// for note in 60..65 {
+///     source.try_send_at(MidiMessage::note_on(0, note, 100)?, 0);
+/// }
+/// source.try_send_bytes_at(&[0xF0, 0x7D, 1, 2, 0xF7], 0)?;
+/// while stream.try_recv().is_some() {} // the audio thread catches up
+/// source.try_send_at(MidiMessage::STOP, 1);
+/// let stats = source.stats();
+/// assert_eq!((stats.sent, stats.lost), (7, 0));
+/// // Five notes and the SysEx waited at once: 6 of the 8 messages' room,
+/// // and 5 of the 64 SysEx bytes.
+/// assert_eq!((stats.peak_messages, stats.peak_sysex_bytes), (6, 5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct SourceStats {
+    /// Events sent: each message, packet or whole SysEx a `try_send…` or
+    /// `try_push…` call delivered into the stream (one, even where the
+    /// translation into the stream's protocol makes several), and each
+    /// real-time byte taken out of a SysEx.
+    pub sent: u64,
+    /// Messages lost (as [`StreamSource::dropped`]).
+    pub lost: usize,
+    /// The most of the [`capacity`](StreamSource::capacity) in use at
+    /// once: messages (in a MIDI 2.0 stream, packets of up to 64 bits)
+    /// waiting for the audio thread, taken or not yet due, loss reports
+    /// and SysEx announcements among them. At the capacity or above (loss
+    /// reports have room kept for them) the source ran full.
+    pub peak_messages: usize,
+    /// The most SysEx bytes waiting at once, a SysEx still being gathered
+    /// included: at [`sysex_capacity`](StreamSource::sysex_capacity) a
+    /// SysEx found no room.
+    pub peak_sysex_bytes: usize,
 }
 
 impl StreamSource {
@@ -621,6 +722,20 @@ impl StreamSource {
             let written = self.entries.push_slice(entries);
             debug_assert_eq!(written, entries.len());
         }
+        self.sent = self.sent.wrapping_add(1);
+        // Entries only ever pile up here, so the most waiting at once is
+        // seen right after a write. `slots` loads the audio thread's index:
+        // one load of a shared line a send, on the sending thread.
+        let waiting = self.entries.capacity() - self.entries.slots();
+        self.peak_entries = self.peak_entries.max(waiting);
+    }
+
+    /// Notes the SysEx bytes waiting now, staged ones included.
+    fn note_sysex_bytes(&mut self) {
+        if let Some(bytes) = &self.bytes {
+            let waiting = bytes.capacity() - bytes.slots() + bytes.staged();
+            self.peak_sysex_bytes = self.peak_sysex_bytes.max(waiting);
+        }
     }
 
     /// Counts `n` messages lost at `time`: they will be reported after
@@ -649,18 +764,22 @@ impl StreamSource {
         }
     }
 
-    /// A MIDI 1.0 status byte other than real-time ends a SysEx under way:
-    /// an assembled one never completed, a discarded one was counted
-    /// already.
-    fn end_sysex_by(&mut self, message: MidiMessage, time: u32) {
-        if self.assembly == Assembly::Idle || is_real_time(message.status()) {
+    /// A message whose MIDI 1.0 status byte is not real-time ends a SysEx
+    /// of MIDI 1.0 bytes under way, as on the wire: the SysEx is lost, and
+    /// its remaining pieces, should they come, are refused with
+    /// [`SendError::SysExLost`]. The same message sent by any call does the
+    /// same. A SysEx gathered from packets is not ended: UMP lets other
+    /// packets come between a SysEx's packets.
+    fn end_sysex_by(&mut self, status: u8, time: u32) {
+        if self.assembly != Assembly::Assembling
+            || self.kind != SysExKind::Bytes
+            || is_real_time(status)
+        {
             return;
         }
-        if self.assembly == Assembly::Assembling {
-            self.discard_sysex();
-            self.lose(1, time);
-        }
-        self.assembly = Assembly::Idle;
+        self.discard_sysex();
+        self.lose(1, time);
+        self.assembly = Assembly::Discarding;
     }
 
     /// Sends `entries` in one commit, or, when there is no room, loses
@@ -720,7 +839,7 @@ impl StreamSource {
         }
         self.last_time = time;
         if counted {
-            self.end_sysex_by(message, time);
+            self.end_sysex_by(message.status(), time);
         }
         // A MIDI 1.0 stream takes the message as it is, in one entry.
         let single = [Entry::message(message, time)];
@@ -739,7 +858,7 @@ impl StreamSource {
             return Err(SendError::Full);
         }
         if !counted {
-            self.end_sysex_by(message, time);
+            self.end_sysex_by(message.status(), time);
         }
         self.send_batch(entries, time, counted, 1)
     }
@@ -749,9 +868,12 @@ impl StreamSource {
     /// (an [`Event::Lost`] after everything sent before it).
     /// [`MidiMessage::INVALID`] is refused (`false`) and not counted.
     ///
-    /// A message other than real-time ends a SysEx this source had under
-    /// way (MIDI 1.0: any status byte but real-time ends a SysEx); that
-    /// SysEx is lost. Wait-free; never allocates.
+    /// A message other than real-time ends a SysEx of MIDI 1.0 bytes this
+    /// source had under way (MIDI 1.0: any status byte but real-time ends a
+    /// SysEx); that SysEx is lost and its remaining pieces are refused with
+    /// [`SendError::SysExLost`]. A SysEx gathered from packets goes on (UMP
+    /// lets other messages come between its packets). Wait-free; never
+    /// allocates.
     ///
     /// ```
     /// use bbx_midi::{Event, MidiMessage, MidiStream};
@@ -813,8 +935,14 @@ impl StreamSource {
     ///   counted, and so is a SysEx under way.
     /// * [`SendError::TooLarge`]: the SysEx is longer than the
     ///   [`sysex_capacity`](Self::sysex_capacity); lost and counted.
-    /// * [`SendError::SysExLost`]: a piece of a SysEx already lost;
-    ///   discarded (real-time bytes in it are still sent).
+    /// * [`SendError::SysExLost`]: a piece of a SysEx already lost (no
+    ///   room, too large, or cut off by a status byte, whichever call sent
+    ///   it); discarded (real-time bytes in it are still sent), counted no
+    ///   more. A piece that ends with `0xF7` ends the discarding.
+    ///
+    /// Bytes after a whole message or SysEx in one call are
+    /// [`MidiError::TrailingBytes`] (one call takes one message; a byte
+    /// stream goes through a [`MidiParser`](crate::parser::MidiParser)).
     ///
     /// ```
     /// use bbx_midi::{Event, MidiMessage, MidiStream};
@@ -998,6 +1126,9 @@ impl StreamSource {
         if end {
             // The bytes first, then the entry that lets the consumer read them.
             ring.commit_staged();
+        }
+        self.note_sysex_bytes();
+        if end {
             let entry = self.sysex_entry(kind, len, time);
             self.emit(&[entry]);
             self.assembly = Assembly::Idle;
@@ -1253,6 +1384,9 @@ impl StreamSource {
         if !counted && !self.has_room(batch.len) {
             return Err(SendError::Full);
         }
+        if let Some(status) = midi1_status(&packet) {
+            self.end_sysex_by(status, time);
+        }
         self.send_batch(batch.as_slice(), time, counted, 1)
     }
 
@@ -1409,6 +1543,18 @@ impl StreamSource {
     #[inline]
     pub fn protocol(&self) -> Protocol {
         self.protocol
+    }
+
+    /// What this source has sent and lost, and the most of its room it
+    /// used at once (see [`SourceStats`]): for sizing a source from what a
+    /// session really sent. Wait-free; never allocates.
+    pub fn stats(&self) -> SourceStats {
+        SourceStats {
+            sent: self.sent,
+            lost: self.dropped(),
+            peak_messages: self.peak_entries.div_ceil(self.entries_per_message()),
+            peak_sysex_bytes: self.peak_sysex_bytes,
+        }
     }
 
     /// Messages lost so far, in total (wrapping at `usize::MAX`).
@@ -1732,6 +1878,11 @@ impl MidiStream {
     /// Moves the next short messages, with their times, into the front of
     /// `out`, in stream order, and returns how many. Stops early before a
     /// SysEx or a loss, which [`try_recv`](Self::try_recv) takes.
+    ///
+    /// For a [`Protocol::Midi1`] stream only: a MIDI 2.0 stream delivers
+    /// packets, which a [`MidiEvent`] cannot hold, so there it takes
+    /// nothing and returns 0 (take its events with
+    /// [`try_recv`](Self::try_recv)).
     ///
     /// Wait-free; never allocates.
     ///

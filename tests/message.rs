@@ -55,7 +55,7 @@ fn parse_rejects_each_status_with_a_wrong_length() {
                     expected: len,
                     found,
                 }),
-                std::cmp::Ordering::Greater => Err(MidiError::TooLong {
+                std::cmp::Ordering::Greater => Err(MidiError::TrailingBytes {
                     status,
                     expected: len,
                     found,
@@ -707,12 +707,22 @@ fn errors_display_what_went_wrong() {
             "status 0x90 needs 3 bytes, found 1",
         ),
         (
-            MidiError::TooLong {
+            MidiError::TrailingBytes {
                 status: 0xC0,
                 expected: 2,
                 found: 3,
             },
-            "status 0xc0 takes 2 bytes, found 3",
+            "1 byte follows a whole message (status 0xc0 takes 2 bytes); \
+             one call takes one message: a byte stream goes through parser::MidiParser",
+        ),
+        (
+            MidiError::TrailingBytes {
+                status: 0xF0,
+                expected: 3,
+                found: 4,
+            },
+            "1 byte follows a whole System Exclusive message (its 0xf7 is byte 2); \
+             one call takes one message: a byte stream goes through parser::MidiParser",
         ),
         (
             MidiError::InvalidDataByte {

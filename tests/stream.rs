@@ -4,6 +4,9 @@
 use bbx_midi::parser::MidiParser;
 use bbx_midi::{Event, MidiError, MidiMessage, MidiStream, SendError, StreamSource};
 
+/// A way of sending something into a source.
+type Sender = fn(&mut StreamSource);
+
 fn note(n: u8) -> MidiMessage {
     MidiMessage::note_on(0, n, 100).unwrap()
 }
@@ -212,11 +215,140 @@ fn another_status_byte_ends_a_sysex_under_way_which_is_lost() {
         take_all(&mut stream),
         [(20, 0, Got::Lost(1)), (20, 0, Got::Msg(note(60)))]
     );
-    // The next data bytes belong to nothing.
+    // Its remaining pieces are refused as what they are, pieces of a lost
+    // SysEx, and counted no more; then the source takes a SysEx again.
     assert_eq!(
-        source.try_send_bytes_at(&[3, 0xF7], 30),
-        Err(SendError::Invalid(MidiError::MissingStatus { byte: 3 }))
+        source.try_send_bytes_at(&[3, 4], 30),
+        Err(SendError::SysExLost)
     );
+    assert_eq!(
+        source.try_send_bytes_at(&[5, 0xF7], 40),
+        Err(SendError::SysExLost)
+    );
+    assert_eq!(source.dropped(), 1);
+    source.try_send_bytes_at(&[0xF0, 6, 0xF7], 50).unwrap();
+    assert_eq!(
+        take_all(&mut stream),
+        [(50, 0, Got::SysEx(vec![0xF0, 6, 0xF7]))]
+    );
+}
+
+/// Whichever call sends the status that cuts a SysEx of bytes off, the
+/// SysEx is lost once and its remaining pieces are refused with
+/// `SysExLost`: a message, bytes, a parsed message, or the message as a
+/// packet.
+#[test]
+fn a_sysex_cut_off_by_any_call_refuses_its_remaining_pieces() {
+    use bbx_midi::parser::Parsed;
+    use bbx_midi::ump::Midi1ChannelVoice;
+    let cutters: [(&str, Sender); 4] = [
+        ("try_send_at", |s| assert!(s.try_send_at(note(60), 20))),
+        ("try_send_bytes_at", |s| {
+            s.try_send_bytes_at(&[0x90, 60, 100], 20).unwrap()
+        }),
+        ("try_send_parsed_at", |s| {
+            s.try_send_parsed_at(Parsed::Message(note(60)), 20).unwrap()
+        }),
+        ("try_send_ump_at", |s| {
+            let packet = Midi1ChannelVoice::new(0, note(60)).unwrap().packet();
+            s.try_send_ump_at(packet, 20).unwrap()
+        }),
+    ];
+    for (call, cut) in cutters {
+        let (mut source, mut stream) = one(8, 64);
+        source.try_send_bytes_at(&[0xF0, 1, 2], 10).unwrap();
+        cut(&mut source);
+        assert!(!source.sysex_in_progress(), "{call}");
+        assert_eq!(
+            source.try_send_bytes_at(&[3, 0xF7], 30),
+            Err(SendError::SysExLost),
+            "{call}"
+        );
+        assert_eq!(
+            take_all(&mut stream),
+            [(20, 0, Got::Lost(1)), (20, 0, Got::Msg(note(60)))],
+            "{call}"
+        );
+        assert_eq!(source.dropped(), 1, "{call}");
+    }
+}
+
+/// A real-time message does not cut a SysEx off, whichever call sends it
+/// (MIDI 1.0 lets real-time bytes into a SysEx).
+#[test]
+fn a_real_time_message_by_any_call_leaves_a_sysex_whole() {
+    use bbx_midi::ump::SystemMessage;
+    let (mut source, mut stream) = one(8, 64);
+    source.try_send_bytes_at(&[0xF0, 1], 10).unwrap();
+    assert!(source.try_send_at(MidiMessage::TIMING_CLOCK, 11));
+    source.try_send_bytes_at(&[0xFA], 12).unwrap();
+    let clock = SystemMessage::new(0, MidiMessage::TIMING_CLOCK)
+        .unwrap()
+        .packet();
+    source.try_send_ump_at(clock, 13).unwrap();
+    source.try_send_bytes_at(&[2, 0xF7], 20).unwrap();
+    assert_eq!(
+        events(&mut stream),
+        [
+            Got::Msg(MidiMessage::TIMING_CLOCK),
+            Got::Msg(MidiMessage::START),
+            Got::Msg(MidiMessage::TIMING_CLOCK),
+            Got::SysEx(vec![0xF0, 1, 2, 0xF7]),
+        ]
+    );
+}
+
+/// Bytes after a whole message or SysEx are refused with an error that
+/// says so (and points to the parser), not as a bad data byte.
+#[test]
+fn bytes_after_a_whole_message_are_refused_as_trailing_bytes() {
+    let (mut source, mut stream) = one(8, 64);
+    let cases: [(&[u8], MidiError); 3] = [
+        (
+            &[0xF0, 9, 0xF7, 0xF8],
+            MidiError::TrailingBytes {
+                status: 0xF0,
+                expected: 3,
+                found: 4,
+            },
+        ),
+        (
+            &[0x90, 60, 100, 0x80, 60, 0],
+            MidiError::TrailingBytes {
+                status: 0x90,
+                expected: 3,
+                found: 6,
+            },
+        ),
+        (
+            &[0xF8, 0xF8],
+            MidiError::TrailingBytes {
+                status: 0xF8,
+                expected: 1,
+                found: 2,
+            },
+        ),
+    ];
+    for (bytes, err) in cases {
+        let got = source.try_send_bytes_at(bytes, 0);
+        assert_eq!(got, Err(SendError::Invalid(err)), "{bytes:02X?}");
+        let text = got.unwrap_err().to_string();
+        assert!(text.contains("parser::MidiParser"), "{text}");
+    }
+    // The last piece of a SysEx with something after its 0xF7: the 0xF7 is
+    // counted from the piece's start.
+    source.try_send_bytes_at(&[0xF0, 1], 0).unwrap();
+    assert_eq!(
+        source.try_send_bytes_at(&[2, 0xF7, 0x90, 60, 1], 0),
+        Err(SendError::Invalid(MidiError::TrailingBytes {
+            status: 0xF0,
+            expected: 2,
+            found: 5,
+        }))
+    );
+    // That piece was broken: the SysEx is lost, nothing else.
+    assert_eq!(take_all(&mut stream), [(0, 0, Got::Lost(1))]);
+    assert_eq!(source.dropped(), 1);
 }
 
 #[test]
@@ -342,9 +474,10 @@ fn bytes_that_are_not_midi_are_refused_with_the_reason_and_change_nothing() {
         ),
         (
             &[0xF0, 1, 0xF7, 2],
-            MidiError::InvalidDataByte {
-                index: 2,
-                byte: 0xF7,
+            MidiError::TrailingBytes {
+                status: 0xF0,
+                expected: 3,
+                found: 4,
             },
         ),
     ];
@@ -711,6 +844,88 @@ fn retrying_producers_never_inflate_the_loss_count() {
     );
     assert_eq!(received, 2 * rounds);
     assert_eq!((source.dropped(), stream.lost()), (0, 0));
+}
+
+// ------------------------------------------------------------------ sizing
+
+#[test]
+fn stats_count_what_was_sent_and_lost_and_the_most_waiting_at_once() {
+    let (mut source, mut stream) = one(8, 0);
+    for i in 0..20 {
+        source.try_send_at(note(i), u64::from(i));
+    }
+    let stats = source.stats();
+    assert_eq!((stats.sent, stats.lost, stats.peak_messages), (8, 12, 8));
+    assert_eq!(take_all(&mut stream).len(), 9, "8 notes and the loss");
+    // Fewer waiting later does not lower the mark.
+    source.try_send_at(note(100), 30);
+    assert_eq!(source.stats().peak_messages, 8);
+    assert_eq!(source.stats().sent, 9);
+}
+
+#[test]
+fn the_peak_counts_the_capacitys_units_in_a_midi2_stream() {
+    let (mut source, _stream) = MidiStream::builder()
+        .capacity(4)
+        .protocol(bbx_midi::Protocol::Midi2)
+        .build();
+    for i in 0..3 {
+        assert!(source.try_send_at(note(i), 0));
+    }
+    assert_eq!(source.stats().peak_messages, 3);
+}
+
+#[test]
+fn the_sysex_peak_counts_bytes_still_being_gathered() {
+    let (mut source, mut stream) = one(8, 4096);
+    source.try_send_bytes_at(&sysex(3000, 0), 0).unwrap();
+    assert_eq!(source.stats().peak_sysex_bytes, 3000);
+    // A second one does not fit beside the first, which waits: lost.
+    assert_eq!(
+        source.try_send_bytes_at(&sysex(3000, 1), 1),
+        Err(SendError::Full)
+    );
+    assert_eq!(source.stats().lost, 1);
+    take_all(&mut stream);
+    // Gathered in pieces: its staged bytes count while it comes.
+    source.try_send_bytes_at(&[0xF0; 1], 2).unwrap();
+    source.try_send_bytes_at(&[1; 3500], 3).unwrap();
+    assert_eq!(source.stats().peak_sysex_bytes, 3501);
+}
+
+/// The docs' sizing rule, played: what waits at once is the rate times the
+/// scheduler's latency (plus a block), not the longest burst. 20 messages
+/// a millisecond with 11 ms of latency and 1 ms blocks keep about 240
+/// waiting; a capacity of 8 loses almost all of them.
+#[test]
+fn a_source_must_hold_the_rate_times_the_latency() {
+    for (capacity, lost_share) in [(512, 0.0), (8, 0.9)] {
+        let (mut source, mut stream) = one(capacity, 0);
+        let mut scheduler = bbx_midi::BlockScheduler::new(48_000.0, 11_000);
+        let mut sent = 0u64;
+        for ms in 0..100u64 {
+            for i in 0..20 {
+                source.try_send_at(note((i % 100) as u8), 1_000_000 + ms * 1_000 + i * 50);
+                sent += 1;
+            }
+            scheduler.begin_block(1_000_000 + ms * 1_000, 48);
+            while scheduler.next_event(&mut stream).is_some() {}
+        }
+        let stats = source.stats();
+        let lost = stats.lost as f64 / sent as f64;
+        if lost_share == 0.0 {
+            assert_eq!(stats.lost, 0);
+            assert!(
+                (220..=260).contains(&stats.peak_messages),
+                "peak {}",
+                stats.peak_messages
+            );
+        } else {
+            assert!(lost > lost_share, "lost {lost}");
+            // Full, and a loss report in the room kept for it.
+            assert_eq!(stats.peak_messages, capacity + 1);
+        }
+    }
 }
 
 // ------------------------------------------------------------------- merge

@@ -21,6 +21,9 @@ enum Got {
     Lost(usize),
 }
 
+/// A way of sending something into a source.
+type Sender = fn(&mut StreamSource);
+
 fn take_all(stream: &mut MidiStream) -> Vec<(u32, Got)> {
     let mut got = Vec::new();
     while let Some(received) = stream.try_recv() {
@@ -366,6 +369,68 @@ fn other_packets_pass_a_sysex_under_way_untouched() {
         events(&mut stream),
         [Got::Ump(note_on2(60, 9)), Got::SysEx7(0, vec![1, 2])]
     );
+}
+
+/// One rule for a message between a SysEx's packets, whichever call sends
+/// it: UMP lets other messages come between them, so a SysEx7 or SysEx8
+/// gathered from packets goes on, whether the message comes as a packet or
+/// as MIDI 1.0 (a message, bytes).
+#[test]
+fn a_message_by_any_call_leaves_a_sysex_of_packets_whole() {
+    let senders: [(&str, Sender); 3] = [
+        ("try_send_at", |s| assert!(s.try_send_at(cc(7, 1), 1))),
+        ("try_send_bytes_at", |s| {
+            s.try_send_bytes_at(&[0xB0, 7, 1], 1).unwrap()
+        }),
+        ("try_send_ump_at", |s| {
+            let packet = Midi1ChannelVoice::new(0, cc(7, 1)).unwrap().packet();
+            s.try_send_ump_at(packet, 1).unwrap()
+        }),
+    ];
+    for (call, send) in senders {
+        let (mut source, mut stream) = midi2(8, 64);
+        let eight = |status, data: &[u8]| SysEx8::new(3, status, 0x42, data).unwrap().packet();
+        source
+            .try_send_ump_at(eight(SysExStatus::Start, &[0xE1, 0x82]), 0)
+            .unwrap();
+        send(&mut source);
+        source
+            .try_send_ump_at(eight(SysExStatus::End, &[0x83]), 2)
+            .unwrap();
+        let seven = |status, data: &[u8]| SysEx7::new(1, status, data).unwrap().packet();
+        source
+            .try_send_ump_at(seven(SysExStatus::Start, &[1]), 3)
+            .unwrap();
+        send(&mut source);
+        source
+            .try_send_ump_at(seven(SysExStatus::End, &[2]), 4)
+            .unwrap();
+        let got = events(&mut stream);
+        assert_eq!(got.len(), 4, "{call}: {got:?}");
+        assert_eq!(
+            got[1],
+            Got::SysEx8(3, 0x42, vec![0xE1, 0x82, 0x83]),
+            "{call}"
+        );
+        assert_eq!(got[3], Got::SysEx7(1, vec![1, 2]), "{call}");
+        assert!(
+            matches!(got[0], Got::Ump(_)) && got[0] == got[2],
+            "{call}: {got:?}"
+        );
+        assert_eq!(source.dropped(), 0, "{call}");
+    }
+}
+
+/// `pop_into` fills `MidiEvent`s, MIDI 1.0 messages: on a MIDI 2.0 stream
+/// it takes nothing, as documented, and leaves every packet to `try_recv`.
+#[test]
+fn pop_into_takes_nothing_from_a_midi2_stream() {
+    let (mut source, mut stream) = midi2(8, 0);
+    assert!(source.try_send_at(cc(7, 1), 0));
+    source.try_send_ump_at(note_on2(60, 9), 1).unwrap();
+    let mut block = [bbx_midi::MidiEvent::default(); 4];
+    assert_eq!(stream.pop_into(&mut block), 0);
+    assert_eq!(events(&mut stream).len(), 2);
 }
 
 #[test]
