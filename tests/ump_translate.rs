@@ -729,3 +729,184 @@ fn midi2_to_midi1_keeps_the_group() {
         [Midi1ChannelVoice::new(9, cc(3, 1, 127)).unwrap().packet()]
     );
 }
+
+// --- Order and state (issue 26, item 1) ---
+//
+// The expected packets below are written out word by word from the
+// specification (M2-104-UM): a MIDI 2.0 channel voice packet is
+// `0x4` | group | opcode | channel, then its fields; 7- and 14-bit values
+// are scaled up by its min-center-max rule (shift, and above the center
+// repeat the bits below the top one). They are not copied from what the
+// translator gives.
+
+fn ump(words: &[u32]) -> Ump {
+    Ump::parse(words).unwrap()
+}
+
+/// MIDI 1.0 messages as bytes, each on its group, through one translator.
+fn up_bytes(translator: &mut Midi1ToMidi2, messages: &[(u8, &[u8])]) -> Vec<Ump> {
+    let mut out = Vec::new();
+    for (group, bytes) in messages {
+        let message = MidiMessage::parse(bytes).unwrap();
+        let packet = Midi1ChannelVoice::new(*group, message).unwrap().packet();
+        translator.push(packet, |p| out.push(p));
+    }
+    out
+}
+
+/// Pitch bend sensitivity 12 semitones by Data Entry MSB alone:
+/// RPN 0/0, value 12 << 7 | 0 = 0x0600, below the center, so shifted by
+/// 18 bits: 0x1800_0000. Registered Controller is opcode 0x2.
+const RPN_0_0_IS_12: [u32; 2] = [0x4020_0000, 0x1800_0000];
+/// Pitch Bend 0x60 << 7 | 0x00 = 0x3000, above the center 0x2000: shifted,
+/// 0xC000_0000, then the 13 bits below the top one (0x1000) repeated from
+/// bit 17 down: 0x0002_0000 | 0x0000_0010. Pitch Bend is opcode 0xE.
+const BEND_3000H: [u32; 2] = [0x40E0_0000, 0xC002_0010];
+
+#[test]
+fn a_waiting_data_entry_msb_goes_out_before_the_message_after_it() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (0, &[0xE0, 0x00, 0x60]),
+        ],
+    );
+    assert_eq!(out, [ump(&RPN_0_0_IS_12), ump(&BEND_3000H)]);
+}
+
+#[test]
+fn a_waiting_data_entry_msb_goes_out_before_another_controller() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            // CC 7, value 64: the center, 0x8000_0000. Control Change is
+            // opcode 0xB, the index in the third byte.
+            (0, &[0xB0, 0x07, 0x40]),
+            (0, &[0xE0, 0x00, 0x60]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&RPN_0_0_IS_12),
+            ump(&[0x40B0_0700, 0x8000_0000]),
+            ump(&BEND_3000H),
+        ]
+    );
+}
+
+#[test]
+fn a_waiting_nrpn_value_goes_out_before_a_note() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x63, 0x01]),
+            (0, &[0xB0, 0x62, 0x02]),
+            (0, &[0xB0, 0x06, 0x40]),
+            (0, &[0x90, 0x3C, 0x64]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            // Assignable Controller (opcode 0x3), bank 1, index 2, value
+            // 64 << 7 = 0x2000, the center: 0x8000_0000.
+            ump(&[0x4030_0102, 0x8000_0000]),
+            // Note On 60, velocity 100 = 0x64 > 64: 0x64 << 9 = 0xC800,
+            // then the 6 bits below the top one (0x24) repeated from bit 8
+            // down: 0x0120 | 0x0004.
+            ump(&[0x4090_3C00, 0xC924_0000]),
+        ]
+    );
+}
+
+#[test]
+fn nothing_on_another_channel_or_group_overtakes_a_waiting_value() {
+    // bbx_midi's choice: a waiting value is sent before any other packet,
+    // whatever its group, channel or type, so the output keeps the input's
+    // order everywhere. Its LSB, if it comes later, sends the full value.
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (0, &[0xB1, 0x07, 0x40]),
+            (0, &[0xB0, 0x26, 0x05]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (3, &[0xB0, 0x07, 0x40]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&RPN_0_0_IS_12),
+            ump(&[0x40B1_0700, 0x8000_0000]),
+            // 12 << 7 | 5 = 0x0605, below the center: 0x0605 << 18.
+            ump(&[0x4020_0000, 0x1814_0000]),
+            ump(&RPN_0_0_IS_12),
+            ump(&[0x43B0_0700, 0x8000_0000]),
+        ]
+    );
+}
+
+#[test]
+fn a_packet_passed_through_does_not_overtake_a_waiting_value() {
+    let mut up = Midi1ToMidi2::new();
+    let mut out = up_bytes(
+        &mut up,
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+        ],
+    );
+    let clock = ump(&[0x10F8_0000]);
+    up.push(clock, |p| out.push(p));
+    out.extend(up_bytes(&mut up, &[(0, &[0xB0, 0x26, 0x05])]));
+    assert_eq!(
+        out,
+        [ump(&RPN_0_0_IS_12), clock, ump(&[0x4020_0000, 0x1814_0000])]
+    );
+}
+
+#[test]
+fn a_data_entry_lsb_right_after_its_msb_still_makes_one_controller() {
+    let mut up = Midi1ToMidi2::new();
+    let out = up_bytes(
+        &mut up,
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (0, &[0xB0, 0x26, 0x05]),
+            (0, &[0xE0, 0x00, 0x60]),
+        ],
+    );
+    assert_eq!(out, [ump(&[0x4020_0000, 0x1814_0000]), ump(&BEND_3000H)]);
+    up.flush(|_| panic!("nothing waits"));
+}
+
+#[test]
+fn a_data_entry_lsb_on_another_channel_does_not_complete_the_waiting_msb() {
+    let mut up = Midi1ToMidi2::new();
+    let out = up_bytes(
+        &mut up,
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (0, &[0xB1, 0x26, 0x05]),
+            (1, &[0xB0, 0x26, 0x05]),
+        ],
+    );
+    assert_eq!(out, [ump(&RPN_0_0_IS_12)]);
+    // Channel 1 of group 0 and channel 0 of group 1 have no parameter.
+    assert_eq!(up.stats().data_entry_without_parameter, 2);
+}

@@ -58,14 +58,24 @@ fn count(counter: &mut u64) {
     *counter = counter.saturating_add(1);
 }
 
-/// One channel's translator state and the counters, as they were: see
-/// [`Midi1ToMidi2::save`].
+/// One channel's translator state, the value that waits and the counters,
+/// as they were: see [`Midi1ToMidi2::save`].
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Saved {
     group: u8,
     channel: u8,
     state: ChannelState,
+    pending: Option<Pending>,
     stats: TranslationStats,
+}
+
+/// A Data Entry MSB (CC 6) received and not yet sent: the translator waits
+/// for its LSB (CC 38), which must be the very next packet to join it.
+#[derive(Copy, Clone, Debug)]
+struct Pending {
+    group: u8,
+    channel: u8,
+    msb: u8,
 }
 
 /// Which parameter Data Entry changes on one channel.
@@ -102,9 +112,6 @@ struct ChannelState {
     bank_lsb: Option<u8>,
     /// The parameter Data Entry applies to.
     parameter: Parameter,
-    /// A Data Entry MSB (CC 6) received and not yet sent: the translator
-    /// waits for its LSB (CC 38).
-    pending_msb: Option<u8>,
     /// The last Data Entry MSB for the selected parameter, sent or not,
     /// which a later Data Entry LSB completes.
     last_msb: Option<u8>,
@@ -138,9 +145,15 @@ struct ChannelState {
 /// MSB (CC 6) waits for its LSB; the Registered or Assignable Controller is
 /// sent when the LSB (CC 38) arrives, when another CC 6 arrives (the
 /// waiting MSB is sent with LSB 0), or when CC 98–101 select another
-/// parameter (likewise). A lone CC 6 therefore waits: call
-/// [`flush`](Self::flush) when the input falls silent (at the end of each
-/// MIDI callback, say) to send what waits.
+/// parameter (likewise). Nothing overtakes a waiting MSB: any packet but
+/// its LSB, on any group or channel, of any message type, sends it first
+/// (with LSB 0), so the packets come out in the order their messages came
+/// in (*bbx_midi*: see [`push`](Self::push)). A lone CC 6 therefore waits
+/// only until the next packet: call [`flush`](Self::flush) when the input
+/// falls silent (at the end of each MIDI callback, say) to send it.
+///
+/// At most one value waits, so [`flush`](Self::flush) costs the same
+/// whatever the number of channels in use.
 ///
 /// ```
 /// use bbx_midi::MidiMessage;
@@ -161,6 +174,9 @@ struct ChannelState {
 pub struct Midi1ToMidi2 {
     /// Indexed `[group][channel]`.
     channels: [[ChannelState; 16]; 16],
+    /// The one Data Entry MSB that may wait: every packet but its LSB
+    /// sends it first.
+    pending: Option<Pending>,
     stats: TranslationStats,
 }
 
@@ -184,6 +200,7 @@ impl Midi1ToMidi2 {
     pub fn new() -> Self {
         Self {
             channels: [[ChannelState::default(); 16]; 16],
+            pending: None,
             stats: TranslationStats::default(),
         }
     }
@@ -226,6 +243,16 @@ impl Midi1ToMidi2 {
 
     /// Translates one packet, calling `out` with each packet that results.
     ///
+    /// A Data Entry MSB that waits for its LSB goes out before anything
+    /// this packet gives, unless this packet is that LSB (CC 38 on the same
+    /// group and channel), which joins it. That holds for packets of every
+    /// group, channel and message type, those passed through included: a
+    /// MIDI 1.0 receiver applies the value as soon as the MSB arrives (with
+    /// LSB 0), before what follows, and a translation must not reorder. A
+    /// CC 6 followed by something else before its CC 38 therefore gives
+    /// two values, the MSB's with LSB 0 and then the full one, as the MIDI
+    /// 1.0 receiver would have had.
+    ///
     /// Never allocates, never panics.
     ///
     /// ```
@@ -237,14 +264,46 @@ impl Midi1ToMidi2 {
     /// let note_on_zero = Midi1ChannelVoice::new(0, MidiMessage::note_on(0, 60, 0)?)?;
     /// translator.push(note_on_zero.packet(), |p| out.push(p));
     /// assert_eq!(out, [Midi2ChannelVoice::note_off(0, 0, 60, 0, 0, 0)?.packet()]);
+    ///
+    /// // Pitch bend range 12 by CC 6 alone, then a bend on another
+    /// // channel: the range goes out first.
+    /// out.clear();
+    /// for message in [
+    ///     MidiMessage::control_change(0, 101, 0)?,
+    ///     MidiMessage::control_change(0, 100, 0)?,
+    ///     MidiMessage::control_change(0, 6, 12)?,
+    ///     MidiMessage::pitch_bend_change(1, 0x2000)?,
+    /// ] {
+    ///     translator.push(Midi1ChannelVoice::new(0, message)?.packet(), |p| out.push(p));
+    /// }
+    /// assert_eq!(
+    ///     out,
+    ///     [
+    ///         Midi2ChannelVoice::registered_controller(0, 0, 0, 0, 12 << 25)?.packet(),
+    ///         Midi2ChannelVoice::pitch_bend(0, 1, 0x8000_0000)?.packet(),
+    ///     ]
+    /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push(&mut self, packet: Ump, mut out: impl FnMut(Ump)) {
+        let view = Midi1ChannelVoice::try_from(packet);
+        if let Some(pending) = self.pending {
+            let joins = view.as_ref().is_ok_and(|v| {
+                v.group() == pending.group
+                    && matches!(
+                        *v.message().as_bytes(),
+                        [status, 38, _] if status == 0xB0 | pending.channel
+                    )
+            });
+            if !joins {
+                self.flush(&mut out);
+            }
+        }
         if packet.message_type() != 0x2 {
             out(packet);
             return;
         }
-        let Ok(view) = Midi1ChannelVoice::try_from(packet) else {
+        let Ok(view) = view else {
             count(&mut self.stats.invalid);
             return;
         };
@@ -324,15 +383,15 @@ impl Midi1ToMidi2 {
         value: u8,
         emit: &mut impl FnMut(Result<Midi2ChannelVoice, super::UmpError>),
     ) {
+        // What waits was sent before this message, unless this is the CC
+        // 38 that completes it (see `push`).
         let stats = &mut self.stats;
+        let pending = &mut self.pending;
         let state = &mut self.channels[usize::from(group)][usize::from(channel)];
         match controller {
             0 => state.bank_msb = Some(value),
             32 => state.bank_lsb = Some(value),
-            // A new parameter number ends the previous (N)RPN message:
-            // what waits is sent first.
             98..=101 => {
-                send_pending(state, group, channel, emit);
                 state.last_msb = None;
                 state.parameter = match (controller, state.parameter) {
                     (101, Parameter::Registered(_, lsb)) => Parameter::Registered(Some(value), lsb),
@@ -352,15 +411,17 @@ impl Midi1ToMidi2 {
             6 | 38 | 96 | 97 if state.parameter.number().is_none() => {
                 count(&mut stats.data_entry_without_parameter);
             }
-            // A second Data Entry MSB sends the one that waits.
             6 => {
-                send_pending(state, group, channel, emit);
-                state.pending_msb = Some(value);
+                *pending = Some(Pending {
+                    group,
+                    channel,
+                    msb: value,
+                });
                 state.last_msb = Some(value);
             }
             38 => match state.last_msb {
                 Some(msb) => {
-                    state.pending_msb = None;
+                    *pending = None;
                     send_value(state, group, channel, msb, value, emit);
                 }
                 None => count(&mut stats.data_entry_without_parameter),
@@ -370,7 +431,6 @@ impl Midi1ToMidi2 {
             // a relative controller. The data byte carries nothing (MIDI
             // 1.0) and is not kept.
             96 | 97 => {
-                send_pending(state, group, channel, emit);
                 if let Some((assignable, bank, index)) = state.parameter.number() {
                     let delta = if controller == 96 { STEP } else { -STEP };
                     emit(if assignable {
@@ -386,9 +446,8 @@ impl Midi1ToMidi2 {
             }
             _ => {
                 // Reset All Controllers resets the parameter to null (MIDI
-                // 1.0, RP-015), after what waits is sent.
+                // 1.0, RP-015).
                 if controller == 121 {
-                    send_pending(state, group, channel, emit);
                     state.parameter = Parameter::None;
                     state.last_msb = None;
                 }
@@ -402,14 +461,18 @@ impl Midi1ToMidi2 {
         }
     }
 
-    /// What [`push`](Self::push) of a packet on `group`/`channel` can
-    /// change, so that a caller that cannot take the result (a full ring)
-    /// can put it back with [`restore`](Self::restore).
+    /// What [`push`](Self::push) of a packet on `group`/`channel` (and
+    /// [`flush`](Self::flush) after it) can change, so that a caller that
+    /// cannot take the result (a full ring) can put it back with
+    /// [`restore`](Self::restore): that channel's state, the value that
+    /// waits (sending one on another channel changes nothing else there)
+    /// and the counters.
     pub(crate) fn save(&self, group: u8, channel: u8) -> Saved {
         Saved {
             group: group & 0x0F,
             channel: channel & 0x0F,
             state: self.channels[usize::from(group & 0x0F)][usize::from(channel & 0x0F)],
+            pending: self.pending,
             stats: self.stats,
         }
     }
@@ -417,11 +480,12 @@ impl Midi1ToMidi2 {
     /// Puts back what [`save`](Self::save) kept.
     pub(crate) fn restore(&mut self, saved: Saved) {
         self.channels[usize::from(saved.group)][usize::from(saved.channel)] = saved.state;
+        self.pending = saved.pending;
         self.stats = saved.stats;
     }
 
-    /// Sends every Data Entry MSB that waits for its LSB, as if the LSB
-    /// were 0.
+    /// Sends the Data Entry MSB that waits for its LSB, if any, as if the
+    /// LSB were 0.
     ///
     /// ```
     /// use bbx_midi::MidiMessage;
@@ -440,28 +504,22 @@ impl Midi1ToMidi2 {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn flush(&mut self, mut out: impl FnMut(Ump)) {
-        let mut emit = |m: Result<Midi2ChannelVoice, super::UmpError>| {
+        let Some(Pending {
+            group,
+            channel,
+            msb,
+        }) = self.pending.take()
+        else {
+            return;
+        };
+        // The parameter is the one the MSB was for: selecting another is
+        // a packet, which sent the MSB first.
+        let state = &self.channels[usize::from(group)][usize::from(channel)];
+        send_value(state, group, channel, msb, 0, &mut |m| {
             if let Ok(m) = m {
                 out(m.packet());
             }
-        };
-        for (group, channels) in self.channels.iter_mut().enumerate() {
-            for (channel, state) in channels.iter_mut().enumerate() {
-                send_pending(state, group as u8, channel as u8, &mut emit);
-            }
-        }
-    }
-}
-
-/// Sends the Data Entry MSB that waits, if any, with LSB 0.
-fn send_pending(
-    state: &mut ChannelState,
-    group: u8,
-    channel: u8,
-    emit: &mut impl FnMut(Result<Midi2ChannelVoice, super::UmpError>),
-) {
-    if let Some(msb) = state.pending_msb.take() {
-        send_value(state, group, channel, msb, 0, emit);
+        });
     }
 }
 
