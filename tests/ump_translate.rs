@@ -424,7 +424,8 @@ fn bank_select_and_program_change_become_one_program_change_and_back() {
             .packet()]
     );
     assert_eq!(down_all(&midi2), sequence);
-    // The bank went with that Program Change; the next has none.
+    // No Bank Select since: the next has Bank Valid clear (the receiver
+    // stays on 5/6).
     let next = up_all(&mut up, &[MidiMessage::program_change(1, 8).unwrap()]);
     assert_eq!(
         next,
@@ -909,4 +910,126 @@ fn a_data_entry_lsb_on_another_channel_does_not_complete_the_waiting_msb() {
     assert_eq!(out, [ump(&RPN_0_0_IS_12)]);
     // Channel 1 of group 0 and channel 0 of group 1 have no parameter.
     assert_eq!(up.stats().data_entry_without_parameter, 2);
+}
+
+// Program Change is opcode 0xC; bit 0 of the first word is Bank Valid; the
+// second word is program << 24 | bank MSB << 8 | bank LSB. Bank Valid clear
+// means the receiver keeps the bank it has.
+
+#[test]
+fn the_bank_halves_are_kept_across_program_changes() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x00, 0x01]),
+            (0, &[0xC0, 0x0A]),
+            (0, &[0xB0, 0x20, 0x05]),
+            (0, &[0xC0, 0x0B]),
+        ],
+    );
+    // A MIDI 1.0 receiver is on bank 1/0 (LSB never sent: 0), then 1/5.
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0A00_0100]),
+            ump(&[0x40C0_0001, 0x0B00_0105])
+        ]
+    );
+}
+
+#[test]
+fn a_bank_msb_alone_selects_its_bank_once_and_later_programs_keep_it() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x00, 0x02]),
+            (0, &[0xC0, 0x01]),
+            (0, &[0xC0, 0x02]),
+            (0, &[0xB0, 0x00, 0x03]),
+            (0, &[0xC0, 0x04]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0100_0200]),
+            // No Bank Select since the last Program Change: Bank Valid
+            // clear, and the receiver stays on 2/0, as a MIDI 1.0 one does.
+            ump(&[0x40C0_0000, 0x0200_0000]),
+            ump(&[0x40C0_0001, 0x0400_0300]),
+        ]
+    );
+}
+
+#[test]
+fn a_bank_lsb_alone_is_sent_with_the_msb_kept_or_0() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x20, 0x07]),
+            (0, &[0xC0, 0x03]),
+            (0, &[0xB0, 0x00, 0x09]),
+            (0, &[0xB0, 0x20, 0x08]),
+            (0, &[0xC0, 0x04]),
+            (0, &[0xB0, 0x20, 0x06]),
+            (0, &[0xC0, 0x05]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0300_0007]),
+            ump(&[0x40C0_0001, 0x0400_0908]),
+            ump(&[0x40C0_0001, 0x0500_0906]),
+        ]
+    );
+}
+
+#[test]
+fn reset_all_controllers_keeps_the_bank() {
+    // RP-015: Reset All Controllers leaves Bank Select alone.
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x00, 0x01]),
+            (0, &[0xC0, 0x00]),
+            (0, &[0xB0, 0x79, 0x00]),
+            (0, &[0xB0, 0x20, 0x02]),
+            (0, &[0xC0, 0x01]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0000_0100]),
+            ump(&[0x40B0_7900, 0x0000_0000]),
+            ump(&[0x40C0_0001, 0x0100_0102]),
+        ]
+    );
+}
+
+#[test]
+fn kept_banks_stay_on_their_own_group_and_channel() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x00, 0x01]),
+            (0, &[0xC0, 0x00]),
+            (0, &[0xB1, 0x20, 0x02]),
+            (0, &[0xC1, 0x00]),
+            (2, &[0xB0, 0x20, 0x03]),
+            (2, &[0xC0, 0x00]),
+            (0, &[0xB0, 0x20, 0x04]),
+            (0, &[0xC0, 0x00]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0000_0100]),
+            ump(&[0x40C1_0001, 0x0000_0002]),
+            ump(&[0x42C0_0001, 0x0000_0003]),
+            ump(&[0x40C0_0001, 0x0000_0104]),
+        ]
+    );
 }

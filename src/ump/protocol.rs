@@ -106,10 +106,14 @@ impl Parameter {
 /// group.
 #[derive(Copy, Clone, Debug, Default)]
 struct ChannelState {
-    /// Bank Select MSB (CC 0) since the last Program Change.
-    bank_msb: Option<u8>,
-    /// Bank Select LSB (CC 32) since the last Program Change.
-    bank_lsb: Option<u8>,
+    /// The last Bank Select MSB (CC 0), 0 until one comes: a MIDI 1.0
+    /// receiver keeps each half until it is sent again.
+    bank_msb: u8,
+    /// The last Bank Select LSB (CC 32), likewise.
+    bank_lsb: u8,
+    /// A Bank Select (either half) came since the last Program Change:
+    /// the next one carries the bank.
+    bank_selected: bool,
     /// The parameter Data Entry applies to.
     parameter: Parameter,
     /// The last Data Entry MSB for the selected parameter, sent or not,
@@ -134,8 +138,9 @@ struct ChannelState {
 /// | Poly Pressure, Channel Pressure, Control Change | the same, value 7 → 32 bits | specification |
 /// | Pitch Bend | the same, 14 → 32 bits | specification |
 /// | CC 0, CC 32 (Bank Select) then Program Change | Program Change with the bank (Bank Valid set) | specification |
-/// | … a half not received | sent as 0; the bank is used once, then forgotten | *bbx_midi* |
-/// | Program Change with no Bank Select before it | Program Change, Bank Valid clear | specification |
+/// | … each half | kept per group and channel until the next CC 0 or CC 32 (not cleared by the Program Change, nor by CC 121), as a MIDI 1.0 receiver keeps it | MIDI 1.0 |
+/// | … a half never received | sent as 0 (CC 0 alone then a Program Change: bank MSB/0) | *bbx_midi*, as JUCE and Linux |
+/// | Program Change with no Bank Select since the last one (or ever) | Program Change, Bank Valid clear: the receiver keeps its bank, the one the last Bank Select named if any | specification (Bank Valid); *bbx_midi*: the bank is not repeated |
 /// | CC 101/100 (RPN) or 99/98 (NRPN), CC 6, CC 38 | Registered or Assignable Controller, 14 → 32 bits | specification |
 /// | RPN 127/127 (null), then Data Entry | nothing (counted) | MIDI 1.0: the null RPN deselects |
 /// | CC 101/100 or 99/98, CC 96 or 97 | Relative Registered or Assignable Controller, ± one 14-bit step | *bbx_midi*: the specification gives no rule |
@@ -168,6 +173,26 @@ struct ChannelState {
 /// }
 /// let expected = Midi2ChannelVoice::registered_controller(0, 0, 0, 0, 0x0400_0000)?;
 /// assert_eq!(out, [expected.packet()]);
+///
+/// // Bank MSB 1, program 10; bank LSB 5, program 11; program 12. The
+/// // halves are kept: the second program is on bank 1/5, and the third,
+/// // with no Bank Select before it, leaves the bank as it is.
+/// out.clear();
+/// for message in [
+///     MidiMessage::control_change(0, 0, 1)?,
+///     MidiMessage::program_change(0, 10)?,
+///     MidiMessage::control_change(0, 32, 5)?,
+///     MidiMessage::program_change(0, 11)?,
+///     MidiMessage::program_change(0, 12)?,
+/// ] {
+///     translator.push(Midi1ChannelVoice::new(0, message)?.packet(), |p| out.push(p));
+/// }
+/// let expected = [
+///     Midi2ChannelVoice::program_change(0, 0, 10, Some((1, 0)))?.packet(),
+///     Midi2ChannelVoice::program_change(0, 0, 11, Some((1, 5)))?.packet(),
+///     Midi2ChannelVoice::program_change(0, 0, 12, None)?.packet(),
+/// ];
+/// assert_eq!(out, expected);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -350,12 +375,16 @@ impl Midi1ToMidi2 {
             0xB0 => self.control_change(group, channel, data1, data2, &mut emit),
             0xC0 => {
                 let state = &mut self.channels[usize::from(group)][usize::from(channel)];
-                // Bank Select MSB and LSB are held and sent with the next
-                // Program Change, Bank Valid set; a half not received is 0.
-                let bank = match (state.bank_msb.take(), state.bank_lsb.take()) {
-                    (None, None) => None,
-                    (msb, lsb) => Some((msb.unwrap_or(0), lsb.unwrap_or(0))),
-                };
+                // Both halves stay for later Program Changes (a MIDI 1.0
+                // receiver keeps them); the bank is sent only with the
+                // first Program Change after a Bank Select. The ones after
+                // it have Bank Valid clear, which tells a MIDI 2.0 receiver
+                // to keep its bank: the same one, and the same message the
+                // MIDI 1.0 input was.
+                let bank = state
+                    .bank_selected
+                    .then_some((state.bank_msb, state.bank_lsb));
+                state.bank_selected = false;
                 emit(Midi2ChannelVoice::program_change(
                     group, channel, data1, bank,
                 ));
@@ -389,8 +418,14 @@ impl Midi1ToMidi2 {
         let pending = &mut self.pending;
         let state = &mut self.channels[usize::from(group)][usize::from(channel)];
         match controller {
-            0 => state.bank_msb = Some(value),
-            32 => state.bank_lsb = Some(value),
+            0 => {
+                state.bank_msb = value;
+                state.bank_selected = true;
+            }
+            32 => {
+                state.bank_lsb = value;
+                state.bank_selected = true;
+            }
             98..=101 => {
                 state.last_msb = None;
                 state.parameter = match (controller, state.parameter) {
