@@ -1033,3 +1033,180 @@ fn kept_banks_stay_on_their_own_group_and_channel() {
         ]
     );
 }
+
+// SysEx7 packets: 0x3 | group | status << 4 | byte count, then up to six
+// data bytes; status 0 complete, 1 start, 2 continue, 3 end.
+
+fn bytes_to_packets(bytes: &[u8]) -> Vec<Ump> {
+    let mut to_ump = Midi1ToUmp::new(0).unwrap();
+    let mut packets = Vec::new();
+    to_ump.parse(bytes, |p| packets.push(p));
+    to_ump.finish(|p| packets.push(p));
+    packets
+}
+
+const CLOCK: [u32; 1] = [0x10F8_0000];
+
+#[test]
+fn a_real_time_byte_comes_after_the_sysex_packet_completed_before_it() {
+    let packets = bytes_to_packets(&[0xF0, 1, 2, 3, 4, 5, 6, 7, 0xF8, 0xF7]);
+    assert_eq!(
+        packets,
+        [
+            ump(&[0x3016_0102, 0x0304_0506]),
+            ump(&CLOCK),
+            ump(&[0x3031_0700, 0]),
+        ]
+    );
+}
+
+#[test]
+fn a_real_time_byte_at_each_place_in_the_first_packet() {
+    let start = ump(&[0x3016_0102, 0x0304_0506]);
+    let end = ump(&[0x3034_0708, 0x090A_0000]);
+    for k in 0..=10 {
+        let mut bytes = vec![0xF0];
+        bytes.extend(1..=10u8);
+        bytes.push(0xF7);
+        bytes.insert(1 + k, 0xF8);
+        let expected = if k < 6 {
+            // The first packet's sixth byte came after the clock.
+            [ump(&CLOCK), start, end]
+        } else {
+            [start, ump(&CLOCK), end]
+        };
+        assert_eq!(bytes_to_packets(&bytes), expected, "clock after {k} bytes");
+    }
+}
+
+#[test]
+fn a_real_time_byte_right_after_a_full_last_packet_leaves_an_empty_end() {
+    for k in 0..=6 {
+        let mut bytes = vec![0xF0, 1, 2, 3, 4, 5, 6, 0xF7];
+        bytes.insert(1 + k, 0xF8);
+        let expected = if k < 6 {
+            vec![ump(&CLOCK), ump(&[0x3006_0102, 0x0304_0506])]
+        } else {
+            // bbx_midi's choice: the six bytes came before the clock, which
+            // cannot wait to learn whether they are the last, so they go
+            // out as a start and the 0xF7 ends the message with an empty
+            // end packet.
+            vec![
+                ump(&[0x3016_0102, 0x0304_0506]),
+                ump(&CLOCK),
+                ump(&[0x3030_0000, 0]),
+            ]
+        };
+        assert_eq!(bytes_to_packets(&bytes), expected, "clock after {k} bytes");
+    }
+}
+
+#[test]
+fn several_real_time_bytes_keep_their_order_and_their_place() {
+    let packets = bytes_to_packets(&[
+        0xF0, 0xFA, 1, 2, 3, 4, 5, 6, 0xF8, 0xFE, 7, 8, 0xF8, 0xF7, 0xFC,
+    ]);
+    assert_eq!(
+        packets,
+        [
+            ump(&[0x10FA_0000]),
+            ump(&[0x3016_0102, 0x0304_0506]),
+            ump(&CLOCK),
+            ump(&[0x10FE_0000]),
+            ump(&CLOCK),
+            ump(&[0x3032_0708, 0]),
+            ump(&[0x10FC_0000]),
+        ]
+    );
+}
+
+#[test]
+fn an_undefined_real_time_byte_is_skipped_and_splits_nothing() {
+    let mut to_ump = Midi1ToUmp::new(0).unwrap();
+    let mut packets = Vec::new();
+    to_ump.parse(&[0xF0, 1, 2, 3, 4, 5, 6, 0xF9, 0xF7], |p| packets.push(p));
+    assert_eq!(packets, [ump(&[0x3006_0102, 0x0304_0506])]);
+    assert_eq!(to_ump.stats().undefined_status_bytes, 1);
+}
+
+/// For every SysEx of 0 to 20 data bytes and every place of one or two
+/// real-time bytes in it: the packets before each real-time packet are
+/// exactly the full six-byte packets whose bytes all came before it,
+/// marked start or continue; the SysEx7 packets are the ones
+/// `SysEx7Packets` makes, but for an empty end when a real-time byte sits
+/// between a full last packet and the 0xF7; and the data joins back.
+#[test]
+fn real_time_bytes_anywhere_in_a_sysex_keep_the_order_of_arrival() {
+    for len in 0..=20usize {
+        let data: Vec<u8> = (1..=len as u8).collect();
+        let canonical: Vec<Ump> = SysEx7Packets::new(&[&[0xF0][..], &data, &[0xF7]].concat(), 0)
+            .unwrap()
+            .collect();
+        for first in 0..=len {
+            for second in first..=len {
+                let mut bytes = vec![0xF0];
+                for (i, byte) in data.iter().enumerate() {
+                    if i == first {
+                        bytes.push(0xF8);
+                    }
+                    if i == second {
+                        bytes.push(0xFE);
+                    }
+                    bytes.push(*byte);
+                }
+                if first == len {
+                    bytes.push(0xF8);
+                }
+                if second == len {
+                    bytes.push(0xFE);
+                }
+                bytes.push(0xF7);
+                let packets = bytes_to_packets(&bytes);
+                let context = format!("{len} bytes, real time after {first} and {second}");
+                for (word, after) in [(0x10F8_0000, first), (0x10FE_0000, second)] {
+                    let at = packets.iter().position(|p| p.words() == [word]).unwrap();
+                    let before: Vec<SysEx7> = packets[..at]
+                        .iter()
+                        .filter_map(|p| SysEx7::try_from(*p).ok())
+                        .collect();
+                    assert_eq!(before.len(), after / 6, "{context}");
+                    for (i, packet) in before.iter().enumerate() {
+                        let status = if i == 0 {
+                            SysExStatus::Start
+                        } else {
+                            SysExStatus::Continue
+                        };
+                        assert_eq!(packet.status(), status, "{context}");
+                        assert_eq!(packet.data().len(), 6, "{context}");
+                    }
+                }
+                let sysex: Vec<Ump> = packets
+                    .iter()
+                    .copied()
+                    .filter(|p| p.message_type() == 0x3)
+                    .collect();
+                if second == len && len > 0 && len % 6 == 0 {
+                    let mut expected = canonical.clone();
+                    let last = expected.pop().unwrap();
+                    let last_data = SysEx7::try_from(last).unwrap().data().to_vec();
+                    let status = if expected.is_empty() {
+                        SysExStatus::Start
+                    } else {
+                        SysExStatus::Continue
+                    };
+                    expected.push(SysEx7::new(0, status, &last_data).unwrap().packet());
+                    expected.push(SysEx7::new(0, SysExStatus::End, &[]).unwrap().packet());
+                    assert_eq!(sysex, expected, "{context}");
+                } else {
+                    assert_eq!(sysex, canonical, "{context}");
+                }
+                let mut to_bytes = UmpToMidi1::<64>::new();
+                let mut joined = Vec::new();
+                for p in &sysex {
+                    to_bytes.push(*p, |_, event| joined.extend_from_slice(event.as_bytes()));
+                }
+                assert_eq!(joined[1..joined.len() - 1], data[..], "{context}");
+            }
+        }
+    }
+}
