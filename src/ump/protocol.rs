@@ -139,7 +139,7 @@ struct ChannelState {
 /// | Pitch Bend | the same, 14 → 32 bits | specification |
 /// | CC 0, CC 32 (Bank Select) then Program Change | Program Change with the bank (Bank Valid set) | specification |
 /// | … each half | kept per group and channel until the next CC 0 or CC 32 (not cleared by the Program Change, nor by CC 121), as a MIDI 1.0 receiver keeps it | MIDI 1.0 |
-/// | … a half never received | sent as 0 (CC 0 alone then a Program Change: bank MSB/0) | *bbx_midi*, as JUCE and Linux |
+/// | … a half never received | sent as 0 (CC 0 alone then a Program Change: bank MSB/0) | *bbx_midi*, as Linux |
 /// | Program Change with no Bank Select since the last one (or ever) | Program Change, Bank Valid clear: the receiver keeps its bank, the one the last Bank Select named if any | specification (Bank Valid); *bbx_midi*: the bank is not repeated |
 /// | CC 101/100 (RPN) or 99/98 (NRPN), CC 6, CC 38 | Registered or Assignable Controller, 14 → 32 bits | specification |
 /// | RPN 127/127 (null), then Data Entry | nothing (counted) | MIDI 1.0: the null RPN deselects |
