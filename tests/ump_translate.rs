@@ -424,7 +424,8 @@ fn bank_select_and_program_change_become_one_program_change_and_back() {
             .packet()]
     );
     assert_eq!(down_all(&midi2), sequence);
-    // The bank went with that Program Change; the next has none.
+    // No Bank Select since: the next has Bank Valid clear (the receiver
+    // stays on 5/6).
     let next = up_all(&mut up, &[MidiMessage::program_change(1, 8).unwrap()]);
     assert_eq!(
         next,
@@ -728,4 +729,484 @@ fn midi2_to_midi1_keeps_the_group() {
         out,
         [Midi1ChannelVoice::new(9, cc(3, 1, 127)).unwrap().packet()]
     );
+}
+
+// --- Order and state (issue 26, item 1) ---
+//
+// The expected packets below are written out word by word from the
+// specification (M2-104-UM): a MIDI 2.0 channel voice packet is
+// `0x4` | group | opcode | channel, then its fields; 7- and 14-bit values
+// are scaled up by its min-center-max rule (shift, and above the center
+// repeat the bits below the top one). They are not copied from what the
+// translator gives.
+
+fn ump(words: &[u32]) -> Ump {
+    Ump::parse(words).unwrap()
+}
+
+/// MIDI 1.0 messages as bytes, each on its group, through one translator.
+fn up_bytes(translator: &mut Midi1ToMidi2, messages: &[(u8, &[u8])]) -> Vec<Ump> {
+    let mut out = Vec::new();
+    for (group, bytes) in messages {
+        let message = MidiMessage::parse(bytes).unwrap();
+        let packet = Midi1ChannelVoice::new(*group, message).unwrap().packet();
+        translator.push(packet, |p| out.push(p));
+    }
+    out
+}
+
+/// Pitch bend sensitivity 12 semitones by Data Entry MSB alone:
+/// RPN 0/0, value 12 << 7 | 0 = 0x0600, below the center, so shifted by
+/// 18 bits: 0x1800_0000. Registered Controller is opcode 0x2.
+const RPN_0_0_IS_12: [u32; 2] = [0x4020_0000, 0x1800_0000];
+/// Pitch Bend 0x60 << 7 | 0x00 = 0x3000, above the center 0x2000: shifted,
+/// 0xC000_0000, then the 13 bits below the top one (0x1000) repeated from
+/// bit 17 down: 0x0002_0000 | 0x0000_0010. Pitch Bend is opcode 0xE.
+const BEND_3000H: [u32; 2] = [0x40E0_0000, 0xC002_0010];
+
+#[test]
+fn a_waiting_data_entry_msb_goes_out_before_the_message_after_it() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (0, &[0xE0, 0x00, 0x60]),
+        ],
+    );
+    assert_eq!(out, [ump(&RPN_0_0_IS_12), ump(&BEND_3000H)]);
+}
+
+#[test]
+fn a_waiting_data_entry_msb_goes_out_before_another_controller() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            // CC 7, value 64: the center, 0x8000_0000. Control Change is
+            // opcode 0xB, the index in the third byte.
+            (0, &[0xB0, 0x07, 0x40]),
+            (0, &[0xE0, 0x00, 0x60]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&RPN_0_0_IS_12),
+            ump(&[0x40B0_0700, 0x8000_0000]),
+            ump(&BEND_3000H),
+        ]
+    );
+}
+
+#[test]
+fn a_waiting_nrpn_value_goes_out_before_a_note() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x63, 0x01]),
+            (0, &[0xB0, 0x62, 0x02]),
+            (0, &[0xB0, 0x06, 0x40]),
+            (0, &[0x90, 0x3C, 0x64]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            // Assignable Controller (opcode 0x3), bank 1, index 2, value
+            // 64 << 7 = 0x2000, the center: 0x8000_0000.
+            ump(&[0x4030_0102, 0x8000_0000]),
+            // Note On 60, velocity 100 = 0x64 > 64: 0x64 << 9 = 0xC800,
+            // then the 6 bits below the top one (0x24) repeated from bit 8
+            // down: 0x0120 | 0x0004.
+            ump(&[0x4090_3C00, 0xC924_0000]),
+        ]
+    );
+}
+
+#[test]
+fn nothing_on_another_channel_or_group_overtakes_a_waiting_value() {
+    // bbx_midi's choice: a waiting value is sent before any other packet,
+    // whatever its group, channel or type, so the output keeps the input's
+    // order everywhere. Its LSB, if it comes later, sends the full value.
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (0, &[0xB1, 0x07, 0x40]),
+            (0, &[0xB0, 0x26, 0x05]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (3, &[0xB0, 0x07, 0x40]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&RPN_0_0_IS_12),
+            ump(&[0x40B1_0700, 0x8000_0000]),
+            // 12 << 7 | 5 = 0x0605, below the center: 0x0605 << 18.
+            ump(&[0x4020_0000, 0x1814_0000]),
+            ump(&RPN_0_0_IS_12),
+            ump(&[0x43B0_0700, 0x8000_0000]),
+        ]
+    );
+}
+
+#[test]
+fn a_packet_passed_through_does_not_overtake_a_waiting_value() {
+    let mut up = Midi1ToMidi2::new();
+    let mut out = up_bytes(
+        &mut up,
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+        ],
+    );
+    let clock = ump(&[0x10F8_0000]);
+    up.push(clock, |p| out.push(p));
+    out.extend(up_bytes(&mut up, &[(0, &[0xB0, 0x26, 0x05])]));
+    assert_eq!(
+        out,
+        [ump(&RPN_0_0_IS_12), clock, ump(&[0x4020_0000, 0x1814_0000])]
+    );
+}
+
+#[test]
+fn a_data_entry_lsb_right_after_its_msb_still_makes_one_controller() {
+    let mut up = Midi1ToMidi2::new();
+    let out = up_bytes(
+        &mut up,
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (0, &[0xB0, 0x26, 0x05]),
+            (0, &[0xE0, 0x00, 0x60]),
+        ],
+    );
+    assert_eq!(out, [ump(&[0x4020_0000, 0x1814_0000]), ump(&BEND_3000H)]);
+    up.flush(|_| panic!("nothing waits"));
+}
+
+#[test]
+fn a_data_entry_lsb_on_another_channel_does_not_complete_the_waiting_msb() {
+    let mut up = Midi1ToMidi2::new();
+    let out = up_bytes(
+        &mut up,
+        &[
+            (0, &[0xB0, 0x65, 0x00]),
+            (0, &[0xB0, 0x64, 0x00]),
+            (0, &[0xB0, 0x06, 0x0C]),
+            (0, &[0xB1, 0x26, 0x05]),
+            (1, &[0xB0, 0x26, 0x05]),
+        ],
+    );
+    assert_eq!(out, [ump(&RPN_0_0_IS_12)]);
+    // Channel 1 of group 0 and channel 0 of group 1 have no parameter.
+    assert_eq!(up.stats().data_entry_without_parameter, 2);
+}
+
+// Program Change is opcode 0xC; bit 0 of the first word is Bank Valid; the
+// second word is program << 24 | bank MSB << 8 | bank LSB. Bank Valid clear
+// means the receiver keeps the bank it has.
+
+#[test]
+fn the_bank_halves_are_kept_across_program_changes() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x00, 0x01]),
+            (0, &[0xC0, 0x0A]),
+            (0, &[0xB0, 0x20, 0x05]),
+            (0, &[0xC0, 0x0B]),
+        ],
+    );
+    // A MIDI 1.0 receiver is on bank 1/0 (LSB never sent: 0), then 1/5.
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0A00_0100]),
+            ump(&[0x40C0_0001, 0x0B00_0105])
+        ]
+    );
+}
+
+#[test]
+fn a_bank_msb_alone_selects_its_bank_once_and_later_programs_keep_it() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x00, 0x02]),
+            (0, &[0xC0, 0x01]),
+            (0, &[0xC0, 0x02]),
+            (0, &[0xB0, 0x00, 0x03]),
+            (0, &[0xC0, 0x04]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0100_0200]),
+            // No Bank Select since the last Program Change: Bank Valid
+            // clear, and the receiver stays on 2/0, as a MIDI 1.0 one does.
+            ump(&[0x40C0_0000, 0x0200_0000]),
+            ump(&[0x40C0_0001, 0x0400_0300]),
+        ]
+    );
+}
+
+#[test]
+fn a_bank_lsb_alone_is_sent_with_the_msb_kept_or_0() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x20, 0x07]),
+            (0, &[0xC0, 0x03]),
+            (0, &[0xB0, 0x00, 0x09]),
+            (0, &[0xB0, 0x20, 0x08]),
+            (0, &[0xC0, 0x04]),
+            (0, &[0xB0, 0x20, 0x06]),
+            (0, &[0xC0, 0x05]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0300_0007]),
+            ump(&[0x40C0_0001, 0x0400_0908]),
+            ump(&[0x40C0_0001, 0x0500_0906]),
+        ]
+    );
+}
+
+#[test]
+fn reset_all_controllers_keeps_the_bank() {
+    // RP-015: Reset All Controllers leaves Bank Select alone.
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x00, 0x01]),
+            (0, &[0xC0, 0x00]),
+            (0, &[0xB0, 0x79, 0x00]),
+            (0, &[0xB0, 0x20, 0x02]),
+            (0, &[0xC0, 0x01]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0000_0100]),
+            ump(&[0x40B0_7900, 0x0000_0000]),
+            ump(&[0x40C0_0001, 0x0100_0102]),
+        ]
+    );
+}
+
+#[test]
+fn kept_banks_stay_on_their_own_group_and_channel() {
+    let out = up_bytes(
+        &mut Midi1ToMidi2::new(),
+        &[
+            (0, &[0xB0, 0x00, 0x01]),
+            (0, &[0xC0, 0x00]),
+            (0, &[0xB1, 0x20, 0x02]),
+            (0, &[0xC1, 0x00]),
+            (2, &[0xB0, 0x20, 0x03]),
+            (2, &[0xC0, 0x00]),
+            (0, &[0xB0, 0x20, 0x04]),
+            (0, &[0xC0, 0x00]),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            ump(&[0x40C0_0001, 0x0000_0100]),
+            ump(&[0x40C1_0001, 0x0000_0002]),
+            ump(&[0x42C0_0001, 0x0000_0003]),
+            ump(&[0x40C0_0001, 0x0000_0104]),
+        ]
+    );
+}
+
+// SysEx7 packets: 0x3 | group | status << 4 | byte count, then up to six
+// data bytes; status 0 complete, 1 start, 2 continue, 3 end.
+
+fn bytes_to_packets(bytes: &[u8]) -> Vec<Ump> {
+    let mut to_ump = Midi1ToUmp::new(0).unwrap();
+    let mut packets = Vec::new();
+    to_ump.parse(bytes, |p| packets.push(p));
+    to_ump.finish(|p| packets.push(p));
+    packets
+}
+
+const CLOCK: [u32; 1] = [0x10F8_0000];
+
+#[test]
+fn a_real_time_byte_comes_after_the_sysex_packet_completed_before_it() {
+    let packets = bytes_to_packets(&[0xF0, 1, 2, 3, 4, 5, 6, 7, 0xF8, 0xF7]);
+    assert_eq!(
+        packets,
+        [
+            ump(&[0x3016_0102, 0x0304_0506]),
+            ump(&CLOCK),
+            ump(&[0x3031_0700, 0]),
+        ]
+    );
+}
+
+#[test]
+fn a_real_time_byte_at_each_place_in_the_first_packet() {
+    let start = ump(&[0x3016_0102, 0x0304_0506]);
+    let end = ump(&[0x3034_0708, 0x090A_0000]);
+    for k in 0..=10 {
+        let mut bytes = vec![0xF0];
+        bytes.extend(1..=10u8);
+        bytes.push(0xF7);
+        bytes.insert(1 + k, 0xF8);
+        let expected = if k < 6 {
+            // The first packet's sixth byte came after the clock.
+            [ump(&CLOCK), start, end]
+        } else {
+            [start, ump(&CLOCK), end]
+        };
+        assert_eq!(bytes_to_packets(&bytes), expected, "clock after {k} bytes");
+    }
+}
+
+#[test]
+fn a_real_time_byte_right_after_a_full_last_packet_leaves_an_empty_end() {
+    for k in 0..=6 {
+        let mut bytes = vec![0xF0, 1, 2, 3, 4, 5, 6, 0xF7];
+        bytes.insert(1 + k, 0xF8);
+        let expected = if k < 6 {
+            vec![ump(&CLOCK), ump(&[0x3006_0102, 0x0304_0506])]
+        } else {
+            // bbx_midi's choice: the six bytes came before the clock, which
+            // cannot wait to learn whether they are the last, so they go
+            // out as a start and the 0xF7 ends the message with an empty
+            // end packet.
+            vec![
+                ump(&[0x3016_0102, 0x0304_0506]),
+                ump(&CLOCK),
+                ump(&[0x3030_0000, 0]),
+            ]
+        };
+        assert_eq!(bytes_to_packets(&bytes), expected, "clock after {k} bytes");
+    }
+}
+
+#[test]
+fn several_real_time_bytes_keep_their_order_and_their_place() {
+    let packets = bytes_to_packets(&[
+        0xF0, 0xFA, 1, 2, 3, 4, 5, 6, 0xF8, 0xFE, 7, 8, 0xF8, 0xF7, 0xFC,
+    ]);
+    assert_eq!(
+        packets,
+        [
+            ump(&[0x10FA_0000]),
+            ump(&[0x3016_0102, 0x0304_0506]),
+            ump(&CLOCK),
+            ump(&[0x10FE_0000]),
+            ump(&CLOCK),
+            ump(&[0x3032_0708, 0]),
+            ump(&[0x10FC_0000]),
+        ]
+    );
+}
+
+#[test]
+fn an_undefined_real_time_byte_is_skipped_and_splits_nothing() {
+    let mut to_ump = Midi1ToUmp::new(0).unwrap();
+    let mut packets = Vec::new();
+    to_ump.parse(&[0xF0, 1, 2, 3, 4, 5, 6, 0xF9, 0xF7], |p| packets.push(p));
+    assert_eq!(packets, [ump(&[0x3006_0102, 0x0304_0506])]);
+    assert_eq!(to_ump.stats().undefined_status_bytes, 1);
+}
+
+/// For every SysEx of 0 to 20 data bytes and every place of one or two
+/// real-time bytes in it: the packets before each real-time packet are
+/// exactly the full six-byte packets whose bytes all came before it,
+/// marked start or continue; the SysEx7 packets are the ones
+/// `SysEx7Packets` makes, but for an empty end when a real-time byte sits
+/// between a full last packet and the 0xF7; and the data joins back.
+#[test]
+fn real_time_bytes_anywhere_in_a_sysex_keep_the_order_of_arrival() {
+    for len in 0..=20usize {
+        let data: Vec<u8> = (1..=len as u8).collect();
+        let canonical: Vec<Ump> = SysEx7Packets::new(&[&[0xF0][..], &data, &[0xF7]].concat(), 0)
+            .unwrap()
+            .collect();
+        for first in 0..=len {
+            for second in first..=len {
+                let mut bytes = vec![0xF0];
+                for (i, byte) in data.iter().enumerate() {
+                    if i == first {
+                        bytes.push(0xF8);
+                    }
+                    if i == second {
+                        bytes.push(0xFE);
+                    }
+                    bytes.push(*byte);
+                }
+                if first == len {
+                    bytes.push(0xF8);
+                }
+                if second == len {
+                    bytes.push(0xFE);
+                }
+                bytes.push(0xF7);
+                let packets = bytes_to_packets(&bytes);
+                let context = format!("{len} bytes, real time after {first} and {second}");
+                for (word, after) in [(0x10F8_0000, first), (0x10FE_0000, second)] {
+                    let at = packets.iter().position(|p| p.words() == [word]).unwrap();
+                    let before: Vec<SysEx7> = packets[..at]
+                        .iter()
+                        .filter_map(|p| SysEx7::try_from(*p).ok())
+                        .collect();
+                    assert_eq!(before.len(), after / 6, "{context}");
+                    for (i, packet) in before.iter().enumerate() {
+                        let status = if i == 0 {
+                            SysExStatus::Start
+                        } else {
+                            SysExStatus::Continue
+                        };
+                        assert_eq!(packet.status(), status, "{context}");
+                        assert_eq!(packet.data().len(), 6, "{context}");
+                    }
+                }
+                let sysex: Vec<Ump> = packets
+                    .iter()
+                    .copied()
+                    .filter(|p| p.message_type() == 0x3)
+                    .collect();
+                if second == len && len > 0 && len % 6 == 0 {
+                    let mut expected = canonical.clone();
+                    let last = expected.pop().unwrap();
+                    let last_data = SysEx7::try_from(last).unwrap().data().to_vec();
+                    let status = if expected.is_empty() {
+                        SysExStatus::Start
+                    } else {
+                        SysExStatus::Continue
+                    };
+                    expected.push(SysEx7::new(0, status, &last_data).unwrap().packet());
+                    expected.push(SysEx7::new(0, SysExStatus::End, &[]).unwrap().packet());
+                    assert_eq!(sysex, expected, "{context}");
+                } else {
+                    assert_eq!(sysex, canonical, "{context}");
+                }
+                let mut to_bytes = UmpToMidi1::<64>::new();
+                let mut joined = Vec::new();
+                for p in &sysex {
+                    to_bytes.push(*p, |_, event| joined.extend_from_slice(event.as_bytes()));
+                }
+                assert_eq!(joined[1..joined.len() - 1], data[..], "{context}");
+            }
+        }
+    }
 }

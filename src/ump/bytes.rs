@@ -170,17 +170,36 @@ struct HeldChunk {
     first: bool,
 }
 
+impl HeldChunk {
+    /// Sends the chunk, marked as the `last` of its message or not.
+    fn send(&self, group: u8, last: bool, out: &mut impl FnMut(Ump)) {
+        let status = sysex7_status(self.first, last);
+        if let Ok(packet) = SysEx7::new(group, status, &self.bytes[..self.len]) {
+            out(packet.packet());
+        }
+    }
+}
+
 /// MIDI 1.0 wire bytes to UMP packets of the MIDI 1.0 protocol: a
 /// [`MidiParser`] whose messages and SysEx come out as packets of one
 /// group.
 ///
 /// The byte stream may use running status and put real-time bytes
 /// anywhere; what the parser skips is counted in [`stats`](Self::stats).
-/// SysEx comes out in SysEx7 packets exactly as [`SysEx7Packets`] packs it:
-/// a full 6-byte chunk is held until the next byte shows whether it is the
-/// last, so the packets are the same however the bytes arrive. A SysEx cut
-/// short by a status byte, or by [`finish`](Self::finish), is ended with an
-/// end packet and counted as unterminated.
+/// Packets come out in the order their messages' bytes arrived: a
+/// real-time byte inside a SysEx comes out after the SysEx7 packets whose
+/// bytes all came before it and before the others.
+///
+/// SysEx comes out in SysEx7 packets as [`SysEx7Packets`] packs it: a full
+/// 6-byte chunk is held until the next byte shows whether it is the last
+/// (a data byte: it is not; `0xF7`: it is), so the packets are the same
+/// however the bytes are split into calls. One case differs, a *bbx_midi*
+/// choice: a real-time message that arrives while a full chunk is held
+/// sends it first, marked not the last, since the real-time message must
+/// neither wait nor overtake the bytes before it; if `0xF7` then follows
+/// at once, the message ends with an end packet of no data bytes. A SysEx
+/// cut short by a status byte, or by [`finish`](Self::finish), is ended
+/// with an end packet and counted as unterminated.
 ///
 /// Under 100 bytes, never allocates, never panics.
 ///
@@ -193,6 +212,13 @@ struct HeldChunk {
 /// to_ump.parse(&[0x90, 60, 100, 62, 90, 0xF0, 1, 2, 0xF7], |p| packets.push(p));
 /// let words: Vec<&[u32]> = packets.iter().map(Ump::words).collect();
 /// assert_eq!(words, [&[0x2090_3C64][..], &[0x2090_3E5A], &[0x3002_0102, 0]]);
+///
+/// // A clock after seven SysEx data bytes: the first six were a whole
+/// // packet before it came.
+/// packets.clear();
+/// to_ump.parse(&[0xF0, 1, 2, 3, 4, 5, 6, 7, 0xF8, 0xF7], |p| packets.push(p));
+/// let words: Vec<&[u32]> = packets.iter().map(Ump::words).collect();
+/// assert_eq!(words, [&[0x3016_0102, 0x0304_0506][..], &[0x10F8_0000], &[0x3031_0700, 0]]);
 /// # Ok::<(), bbx_midi::ump::UmpError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -252,6 +278,14 @@ impl Midi1ToUmp {
     /// ```
     pub fn push(&mut self, byte: u8, mut out: impl FnMut(Ump)) {
         let (group, held) = (self.group, &mut self.held);
+        // A chunk is held only inside a SysEx, where a data byte belongs to
+        // it: the held chunk is not the last, and goes out now, before
+        // anything a later byte completes.
+        if byte < 0x80 {
+            if let Some(previous) = held.take() {
+                previous.send(group, false, &mut out);
+            }
+        }
         for event in self.parser.push(byte) {
             emit(group, held, event, &mut out);
         }
@@ -300,39 +334,38 @@ impl Midi1ToUmp {
 fn emit(group: u8, held: &mut Option<HeldChunk>, event: Parsed<'_>, out: &mut impl FnMut(Ump)) {
     match event {
         Parsed::Message(message) => {
+            // Only a real-time message finds a chunk held (any other status
+            // byte ended the SysEx first): it cannot wait to learn whether
+            // the chunk is the last, nor go ahead of its bytes.
+            if let Some(previous) = held.take() {
+                previous.send(group, false, out);
+            }
             if let Ok(packet) = to_ump(&message, group) {
                 out(packet);
             }
         }
         Parsed::SysEx(chunk) => {
             let data = chunk.data();
-            let mut send = |data: &[u8], status| {
-                if let Ok(packet) = SysEx7::new(group, status, data) {
-                    out(packet.packet());
-                }
-            };
+            // A data byte or a real-time message after the held chunk sent
+            // it already: what still finds it held is the end of the
+            // message right after it, with no data of its own. (The second
+            // arm cannot happen; it keeps the chunk rather than lose it.)
             let first = match held.take() {
-                // The held chunk was not the last: more bytes came.
-                Some(previous) if chunk.end().is_none() || !data.is_empty() => {
-                    send(
-                        &previous.bytes[..previous.len],
-                        sysex7_status(previous.first, false),
-                    );
-                    false
-                }
-                // The message ended right after the held chunk.
-                Some(previous) => {
-                    send(
-                        &previous.bytes[..previous.len],
-                        sysex7_status(previous.first, true),
-                    );
+                Some(previous) if chunk.end().is_some() && data.is_empty() => {
+                    previous.send(group, true, out);
                     return;
+                }
+                Some(previous) => {
+                    previous.send(group, false, out);
+                    false
                 }
                 None => chunk.is_start(),
             };
             match chunk.end() {
                 Some(SysExEnd::Terminated | SysExEnd::Unterminated) => {
-                    send(data, sysex7_status(first, true))
+                    if let Ok(packet) = SysEx7::new(group, sysex7_status(first, true), data) {
+                        out(packet.packet());
+                    }
                 }
                 None => {
                     let len = data.len().min(6);

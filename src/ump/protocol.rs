@@ -58,14 +58,24 @@ fn count(counter: &mut u64) {
     *counter = counter.saturating_add(1);
 }
 
-/// One channel's translator state and the counters, as they were: see
-/// [`Midi1ToMidi2::save`].
+/// One channel's translator state, the value that waits and the counters,
+/// as they were: see [`Midi1ToMidi2::save`].
 #[derive(Copy, Clone, Debug)]
 pub(crate) struct Saved {
     group: u8,
     channel: u8,
     state: ChannelState,
+    pending: Option<Pending>,
     stats: TranslationStats,
+}
+
+/// A Data Entry MSB (CC 6) received and not yet sent: the translator waits
+/// for its LSB (CC 38), which must be the very next packet to join it.
+#[derive(Copy, Clone, Debug)]
+struct Pending {
+    group: u8,
+    channel: u8,
+    msb: u8,
 }
 
 /// Which parameter Data Entry changes on one channel.
@@ -96,15 +106,16 @@ impl Parameter {
 /// group.
 #[derive(Copy, Clone, Debug, Default)]
 struct ChannelState {
-    /// Bank Select MSB (CC 0) since the last Program Change.
-    bank_msb: Option<u8>,
-    /// Bank Select LSB (CC 32) since the last Program Change.
-    bank_lsb: Option<u8>,
+    /// The last Bank Select MSB (CC 0), 0 until one comes: a MIDI 1.0
+    /// receiver keeps each half until it is sent again.
+    bank_msb: u8,
+    /// The last Bank Select LSB (CC 32), likewise.
+    bank_lsb: u8,
+    /// A Bank Select (either half) came since the last Program Change:
+    /// the next one carries the bank.
+    bank_selected: bool,
     /// The parameter Data Entry applies to.
     parameter: Parameter,
-    /// A Data Entry MSB (CC 6) received and not yet sent: the translator
-    /// waits for its LSB (CC 38).
-    pending_msb: Option<u8>,
     /// The last Data Entry MSB for the selected parameter, sent or not,
     /// which a later Data Entry LSB completes.
     last_msb: Option<u8>,
@@ -127,8 +138,9 @@ struct ChannelState {
 /// | Poly Pressure, Channel Pressure, Control Change | the same, value 7 → 32 bits | specification |
 /// | Pitch Bend | the same, 14 → 32 bits | specification |
 /// | CC 0, CC 32 (Bank Select) then Program Change | Program Change with the bank (Bank Valid set) | specification |
-/// | … a half not received | sent as 0; the bank is used once, then forgotten | *bbx_midi* |
-/// | Program Change with no Bank Select before it | Program Change, Bank Valid clear | specification |
+/// | … each half | kept per group and channel until the next CC 0 or CC 32 (not cleared by the Program Change, nor by CC 121), as a MIDI 1.0 receiver keeps it | MIDI 1.0 |
+/// | … a half never received | sent as 0 (CC 0 alone then a Program Change: bank MSB/0) | *bbx_midi*, as Linux |
+/// | Program Change with no Bank Select since the last one (or ever) | Program Change, Bank Valid clear: the receiver keeps its bank, the one the last Bank Select named if any | specification (Bank Valid); *bbx_midi*: the bank is not repeated |
 /// | CC 101/100 (RPN) or 99/98 (NRPN), CC 6, CC 38 | Registered or Assignable Controller, 14 → 32 bits | specification |
 /// | RPN 127/127 (null), then Data Entry | nothing (counted) | MIDI 1.0: the null RPN deselects |
 /// | CC 101/100 or 99/98, CC 96 or 97 | Relative Registered or Assignable Controller, ± one 14-bit step | *bbx_midi*: the specification gives no rule |
@@ -138,9 +150,15 @@ struct ChannelState {
 /// MSB (CC 6) waits for its LSB; the Registered or Assignable Controller is
 /// sent when the LSB (CC 38) arrives, when another CC 6 arrives (the
 /// waiting MSB is sent with LSB 0), or when CC 98–101 select another
-/// parameter (likewise). A lone CC 6 therefore waits: call
-/// [`flush`](Self::flush) when the input falls silent (at the end of each
-/// MIDI callback, say) to send what waits.
+/// parameter (likewise). Nothing overtakes a waiting MSB: any packet but
+/// its LSB, on any group or channel, of any message type, sends it first
+/// (with LSB 0), so the packets come out in the order their messages came
+/// in (*bbx_midi*: see [`push`](Self::push)). A lone CC 6 therefore waits
+/// only until the next packet: call [`flush`](Self::flush) when the input
+/// falls silent (at the end of each MIDI callback, say) to send it.
+///
+/// At most one value waits, so [`flush`](Self::flush) costs the same
+/// whatever the number of channels in use.
 ///
 /// ```
 /// use bbx_midi::MidiMessage;
@@ -155,12 +173,35 @@ struct ChannelState {
 /// }
 /// let expected = Midi2ChannelVoice::registered_controller(0, 0, 0, 0, 0x0400_0000)?;
 /// assert_eq!(out, [expected.packet()]);
+///
+/// // Bank MSB 1, program 10; bank LSB 5, program 11; program 12. The
+/// // halves are kept: the second program is on bank 1/5, and the third,
+/// // with no Bank Select before it, leaves the bank as it is.
+/// out.clear();
+/// for message in [
+///     MidiMessage::control_change(0, 0, 1)?,
+///     MidiMessage::program_change(0, 10)?,
+///     MidiMessage::control_change(0, 32, 5)?,
+///     MidiMessage::program_change(0, 11)?,
+///     MidiMessage::program_change(0, 12)?,
+/// ] {
+///     translator.push(Midi1ChannelVoice::new(0, message)?.packet(), |p| out.push(p));
+/// }
+/// let expected = [
+///     Midi2ChannelVoice::program_change(0, 0, 10, Some((1, 0)))?.packet(),
+///     Midi2ChannelVoice::program_change(0, 0, 11, Some((1, 5)))?.packet(),
+///     Midi2ChannelVoice::program_change(0, 0, 12, None)?.packet(),
+/// ];
+/// assert_eq!(out, expected);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Midi1ToMidi2 {
     /// Indexed `[group][channel]`.
     channels: [[ChannelState; 16]; 16],
+    /// The one Data Entry MSB that may wait: every packet but its LSB
+    /// sends it first.
+    pending: Option<Pending>,
     stats: TranslationStats,
 }
 
@@ -184,6 +225,7 @@ impl Midi1ToMidi2 {
     pub fn new() -> Self {
         Self {
             channels: [[ChannelState::default(); 16]; 16],
+            pending: None,
             stats: TranslationStats::default(),
         }
     }
@@ -226,6 +268,16 @@ impl Midi1ToMidi2 {
 
     /// Translates one packet, calling `out` with each packet that results.
     ///
+    /// A Data Entry MSB that waits for its LSB goes out before anything
+    /// this packet gives, unless this packet is that LSB (CC 38 on the same
+    /// group and channel), which joins it. That holds for packets of every
+    /// group, channel and message type, those passed through included: a
+    /// MIDI 1.0 receiver applies the value as soon as the MSB arrives (with
+    /// LSB 0), before what follows, and a translation must not reorder. A
+    /// CC 6 followed by something else before its CC 38 therefore gives
+    /// two values, the MSB's with LSB 0 and then the full one, as the MIDI
+    /// 1.0 receiver would have had.
+    ///
     /// Never allocates, never panics.
     ///
     /// ```
@@ -237,14 +289,46 @@ impl Midi1ToMidi2 {
     /// let note_on_zero = Midi1ChannelVoice::new(0, MidiMessage::note_on(0, 60, 0)?)?;
     /// translator.push(note_on_zero.packet(), |p| out.push(p));
     /// assert_eq!(out, [Midi2ChannelVoice::note_off(0, 0, 60, 0, 0, 0)?.packet()]);
+    ///
+    /// // Pitch bend range 12 by CC 6 alone, then a bend on another
+    /// // channel: the range goes out first.
+    /// out.clear();
+    /// for message in [
+    ///     MidiMessage::control_change(0, 101, 0)?,
+    ///     MidiMessage::control_change(0, 100, 0)?,
+    ///     MidiMessage::control_change(0, 6, 12)?,
+    ///     MidiMessage::pitch_bend_change(1, 0x2000)?,
+    /// ] {
+    ///     translator.push(Midi1ChannelVoice::new(0, message)?.packet(), |p| out.push(p));
+    /// }
+    /// assert_eq!(
+    ///     out,
+    ///     [
+    ///         Midi2ChannelVoice::registered_controller(0, 0, 0, 0, 12 << 25)?.packet(),
+    ///         Midi2ChannelVoice::pitch_bend(0, 1, 0x8000_0000)?.packet(),
+    ///     ]
+    /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn push(&mut self, packet: Ump, mut out: impl FnMut(Ump)) {
+        let view = Midi1ChannelVoice::try_from(packet);
+        if let Some(pending) = self.pending {
+            let joins = view.as_ref().is_ok_and(|v| {
+                v.group() == pending.group
+                    && matches!(
+                        *v.message().as_bytes(),
+                        [status, 38, _] if status == 0xB0 | pending.channel
+                    )
+            });
+            if !joins {
+                self.flush(&mut out);
+            }
+        }
         if packet.message_type() != 0x2 {
             out(packet);
             return;
         }
-        let Ok(view) = Midi1ChannelVoice::try_from(packet) else {
+        let Ok(view) = view else {
             count(&mut self.stats.invalid);
             return;
         };
@@ -291,12 +375,16 @@ impl Midi1ToMidi2 {
             0xB0 => self.control_change(group, channel, data1, data2, &mut emit),
             0xC0 => {
                 let state = &mut self.channels[usize::from(group)][usize::from(channel)];
-                // Bank Select MSB and LSB are held and sent with the next
-                // Program Change, Bank Valid set; a half not received is 0.
-                let bank = match (state.bank_msb.take(), state.bank_lsb.take()) {
-                    (None, None) => None,
-                    (msb, lsb) => Some((msb.unwrap_or(0), lsb.unwrap_or(0))),
-                };
+                // Both halves stay for later Program Changes (a MIDI 1.0
+                // receiver keeps them); the bank is sent only with the
+                // first Program Change after a Bank Select. The ones after
+                // it have Bank Valid clear, which tells a MIDI 2.0 receiver
+                // to keep its bank: the same one, and the same message the
+                // MIDI 1.0 input was.
+                let bank = state
+                    .bank_selected
+                    .then_some((state.bank_msb, state.bank_lsb));
+                state.bank_selected = false;
                 emit(Midi2ChannelVoice::program_change(
                     group, channel, data1, bank,
                 ));
@@ -324,15 +412,21 @@ impl Midi1ToMidi2 {
         value: u8,
         emit: &mut impl FnMut(Result<Midi2ChannelVoice, super::UmpError>),
     ) {
+        // What waits was sent before this message, unless this is the CC
+        // 38 that completes it (see `push`).
         let stats = &mut self.stats;
+        let pending = &mut self.pending;
         let state = &mut self.channels[usize::from(group)][usize::from(channel)];
         match controller {
-            0 => state.bank_msb = Some(value),
-            32 => state.bank_lsb = Some(value),
-            // A new parameter number ends the previous (N)RPN message:
-            // what waits is sent first.
+            0 => {
+                state.bank_msb = value;
+                state.bank_selected = true;
+            }
+            32 => {
+                state.bank_lsb = value;
+                state.bank_selected = true;
+            }
             98..=101 => {
-                send_pending(state, group, channel, emit);
                 state.last_msb = None;
                 state.parameter = match (controller, state.parameter) {
                     (101, Parameter::Registered(_, lsb)) => Parameter::Registered(Some(value), lsb),
@@ -352,15 +446,17 @@ impl Midi1ToMidi2 {
             6 | 38 | 96 | 97 if state.parameter.number().is_none() => {
                 count(&mut stats.data_entry_without_parameter);
             }
-            // A second Data Entry MSB sends the one that waits.
             6 => {
-                send_pending(state, group, channel, emit);
-                state.pending_msb = Some(value);
+                *pending = Some(Pending {
+                    group,
+                    channel,
+                    msb: value,
+                });
                 state.last_msb = Some(value);
             }
             38 => match state.last_msb {
                 Some(msb) => {
-                    state.pending_msb = None;
+                    *pending = None;
                     send_value(state, group, channel, msb, value, emit);
                 }
                 None => count(&mut stats.data_entry_without_parameter),
@@ -370,7 +466,6 @@ impl Midi1ToMidi2 {
             // a relative controller. The data byte carries nothing (MIDI
             // 1.0) and is not kept.
             96 | 97 => {
-                send_pending(state, group, channel, emit);
                 if let Some((assignable, bank, index)) = state.parameter.number() {
                     let delta = if controller == 96 { STEP } else { -STEP };
                     emit(if assignable {
@@ -386,9 +481,8 @@ impl Midi1ToMidi2 {
             }
             _ => {
                 // Reset All Controllers resets the parameter to null (MIDI
-                // 1.0, RP-015), after what waits is sent.
+                // 1.0, RP-015).
                 if controller == 121 {
-                    send_pending(state, group, channel, emit);
                     state.parameter = Parameter::None;
                     state.last_msb = None;
                 }
@@ -402,14 +496,18 @@ impl Midi1ToMidi2 {
         }
     }
 
-    /// What [`push`](Self::push) of a packet on `group`/`channel` can
-    /// change, so that a caller that cannot take the result (a full ring)
-    /// can put it back with [`restore`](Self::restore).
+    /// What [`push`](Self::push) of a packet on `group`/`channel` (and
+    /// [`flush`](Self::flush) after it) can change, so that a caller that
+    /// cannot take the result (a full ring) can put it back with
+    /// [`restore`](Self::restore): that channel's state, the value that
+    /// waits (sending one on another channel changes nothing else there)
+    /// and the counters.
     pub(crate) fn save(&self, group: u8, channel: u8) -> Saved {
         Saved {
             group: group & 0x0F,
             channel: channel & 0x0F,
             state: self.channels[usize::from(group & 0x0F)][usize::from(channel & 0x0F)],
+            pending: self.pending,
             stats: self.stats,
         }
     }
@@ -417,11 +515,12 @@ impl Midi1ToMidi2 {
     /// Puts back what [`save`](Self::save) kept.
     pub(crate) fn restore(&mut self, saved: Saved) {
         self.channels[usize::from(saved.group)][usize::from(saved.channel)] = saved.state;
+        self.pending = saved.pending;
         self.stats = saved.stats;
     }
 
-    /// Sends every Data Entry MSB that waits for its LSB, as if the LSB
-    /// were 0.
+    /// Sends the Data Entry MSB that waits for its LSB, if any, as if the
+    /// LSB were 0.
     ///
     /// ```
     /// use bbx_midi::MidiMessage;
@@ -440,28 +539,22 @@ impl Midi1ToMidi2 {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn flush(&mut self, mut out: impl FnMut(Ump)) {
-        let mut emit = |m: Result<Midi2ChannelVoice, super::UmpError>| {
+        let Some(Pending {
+            group,
+            channel,
+            msb,
+        }) = self.pending.take()
+        else {
+            return;
+        };
+        // The parameter is the one the MSB was for: selecting another is
+        // a packet, which sent the MSB first.
+        let state = &self.channels[usize::from(group)][usize::from(channel)];
+        send_value(state, group, channel, msb, 0, &mut |m| {
             if let Ok(m) = m {
                 out(m.packet());
             }
-        };
-        for (group, channels) in self.channels.iter_mut().enumerate() {
-            for (channel, state) in channels.iter_mut().enumerate() {
-                send_pending(state, group as u8, channel as u8, &mut emit);
-            }
-        }
-    }
-}
-
-/// Sends the Data Entry MSB that waits, if any, with LSB 0.
-fn send_pending(
-    state: &mut ChannelState,
-    group: u8,
-    channel: u8,
-    emit: &mut impl FnMut(Result<Midi2ChannelVoice, super::UmpError>),
-) {
-    if let Some(msb) = state.pending_msb.take() {
-        send_value(state, group, channel, msb, 0, emit);
+        });
     }
 }
 
