@@ -2,7 +2,9 @@
 //! stream and the [`BlockScheduler`](crate::BlockScheduler) share, kept
 //! below both.
 
-use crate::message::MidiMessage;
+use core::fmt;
+
+use crate::message::{Group, HexBytes, MidiMessage, write_data};
 use crate::ump::Ump;
 
 /// A MIDI message and the time it arrived, in 8 bytes.
@@ -44,7 +46,7 @@ impl MidiEvent {
 /// [`Ump`](Self::Ump), [`SysEx7`](Self::SysEx7), [`SysEx8`](Self::SysEx8)
 /// and [`Lost`](Self::Lost). Sources translate what they are given into the
 /// stream's protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Event<'a> {
     /// A MIDI 1.0 short message.
     Message(MidiMessage),
@@ -114,4 +116,183 @@ pub struct Scheduled<'a> {
     pub source: usize,
     /// What arrived.
     pub event: Event<'a>,
+}
+
+impl fmt::Display for MidiEvent {
+    /// The time in microseconds, then the message:
+    /// `1002000us: NoteOn ch1 C4 vel 100`.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiEvent, MidiMessage};
+    ///
+    /// let event = MidiEvent::new(MidiMessage::note_on(0, 60, 100)?, 1_002_000);
+    /// assert_eq!(event.to_string(), "1002000us: NoteOn ch1 C4 vel 100");
+    /// # Ok::<(), bbx_midi::MidiError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}us: ", self.time)?;
+        fmt::Display::fmt(&self.message, f)
+    }
+}
+
+impl fmt::Display for Event<'_> {
+    /// One line for a log, in the style of [`MidiMessage`]'s: channels and
+    /// groups counted from 1 (`ch1`, `g1`), bytes in hexadecimal.
+    ///
+    /// * [`Message`](Event::Message): the message, `NoteOn ch1 C4 vel 100`.
+    /// * [`SysEx`](Event::SysEx): `SysEx F0 7E 7F 06 01 F7`, `0xF0` and
+    ///   `0xF7` included as they are in the slice.
+    /// * [`Ump`](Event::Ump): the packet's [`Display`](fmt::Display),
+    ///   such as `NoteOn g1 ch1 C4 vel 0x8000`.
+    /// * [`SysEx7`](Event::SysEx7): `SysEx7 g1 7E 7F 06 01`.
+    /// * [`SysEx8`](Event::SysEx8): `SysEx8 g1 stream 7 FF 80`.
+    /// * [`Lost`](Event::Lost): `Lost 3 messages` (`Lost 1 message`).
+    ///
+    /// A SysEx longer than 16 bytes shows its first 16 and its length,
+    /// `SysEx F0 43 10 ... (300 bytes)`, so that a bulk dump stays one
+    /// line; the alternate form (`{:#}`) shows every byte. Apart from text
+    /// that packets carry (names, lyrics), the output is ASCII (`us`,
+    /// `...`), for logs read on a serial console as much as in a terminal.
+    /// Writes straight to the formatter: no allocation, and it works
+    /// without `std`.
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage};
+    ///
+    /// let note = Event::Message(MidiMessage::note_on(0, 60, 100)?);
+    /// assert_eq!(note.to_string(), "NoteOn ch1 C4 vel 100");
+    /// let identity = Event::SysEx(&[0xF0, 0x7E, 0x7F, 0x06, 0x01, 0xF7]);
+    /// assert_eq!(identity.to_string(), "SysEx F0 7E 7F 06 01 F7");
+    /// assert_eq!(Event::Lost { count: 3 }.to_string(), "Lost 3 messages");
+    ///
+    /// let dump = [0x11; 20];
+    /// let seven = Event::SysEx7 { group: 0, data: &dump };
+    /// assert_eq!(
+    ///     seven.to_string(),
+    ///     "SysEx7 g1 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11 ... (20 bytes)"
+    /// );
+    /// assert_eq!(format!("{seven:#}").len(), "SysEx7 g1".len() + 20 * 3);
+    /// # Ok::<(), bbx_midi::MidiError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Event::Message(message) => fmt::Display::fmt(&message, f),
+            Event::SysEx(bytes) => {
+                f.write_str("SysEx")?;
+                write_data(f, bytes)
+            }
+            Event::Ump(packet) => fmt::Display::fmt(&packet, f),
+            Event::SysEx7 { group, data } => {
+                write!(f, "SysEx7 {}", Group(group))?;
+                write_data(f, data)
+            }
+            Event::SysEx8 {
+                group,
+                stream_id,
+                data,
+            } => {
+                write!(f, "SysEx8 {} stream {stream_id}", Group(group))?;
+                write_data(f, data)
+            }
+            Event::Lost { count: 1 } => f.write_str("Lost 1 message"),
+            Event::Lost { count } => write!(f, "Lost {count} messages"),
+        }
+    }
+}
+
+impl fmt::Debug for Event<'_> {
+    /// The variant and its fields, with the contents decoded as their own
+    /// `Debug` shows them and every byte in hexadecimal (never
+    /// abbreviated): `Message(NoteOn ch1 C4 vel 100 [90 3C 64])`,
+    /// `SysEx([F0 7E 7F 06 01 F7])`,
+    /// `Ump(NoteOn g1 ch1 C4 vel 0x8000 [40903C00 80000000])`,
+    /// `SysEx7 { group: 0, data: [7E 7F] }`, `Lost { count: 3 }`.
+    /// Fields are raw, as stored: `group: 0` is the group shown `g1`.
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage};
+    ///
+    /// let note = Event::Message(MidiMessage::note_on(0, 60, 100)?);
+    /// assert_eq!(format!("{note:?}"), "Message(NoteOn ch1 C4 vel 100 [90 3C 64])");
+    /// assert_eq!(format!("{:?}", Event::SysEx(&[0xF0, 0x7E, 0xF7])), "SysEx([F0 7E F7])");
+    /// # Ok::<(), bbx_midi::MidiError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Event::Message(message) => {
+                f.write_str("Message(")?;
+                message.debug_body(f)?;
+                f.write_str(")")
+            }
+            Event::SysEx(bytes) => f.debug_tuple("SysEx").field(&HexBytes(bytes)).finish(),
+            // The variant and the type share the name: `Ump(...)` once.
+            Event::Ump(packet) => fmt::Debug::fmt(&packet, f),
+            Event::SysEx7 { group, data } => f
+                .debug_struct("SysEx7")
+                .field("group", &group)
+                .field("data", &HexBytes(data))
+                .finish(),
+            Event::SysEx8 {
+                group,
+                stream_id,
+                data,
+            } => f
+                .debug_struct("SysEx8")
+                .field("group", &group)
+                .field("stream_id", &stream_id)
+                .field("data", &HexBytes(data))
+                .finish(),
+            Event::Lost { count } => f.debug_struct("Lost").field("count", &count).finish(),
+        }
+    }
+}
+
+impl fmt::Display for Received<'_> {
+    /// The time in microseconds and the source's index (counted from 0,
+    /// in the order the builder made the sources), then the event:
+    /// `1002000us src 1: NoteOn ch1 C4 vel 100`. The alternate form
+    /// (`{:#}`) reaches the event: every byte of a SysEx.
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage, Received};
+    ///
+    /// let received = Received {
+    ///     time: 1_002_000,
+    ///     source: 1,
+    ///     event: Event::Message(MidiMessage::note_on(0, 60, 100)?),
+    /// };
+    /// assert_eq!(received.to_string(), "1002000us src 1: NoteOn ch1 C4 vel 100");
+    /// # Ok::<(), bbx_midi::MidiError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}us src {}: ", self.time, self.source)?;
+        fmt::Display::fmt(&self.event, f)
+    }
+}
+
+impl fmt::Display for Scheduled<'_> {
+    /// The frame, the time in microseconds and the source's index, then
+    /// the event: `frame 96 1002000us src 0: NoteOn ch1 C4 vel 100`. The
+    /// alternate form (`{:#}`) reaches the event.
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage, Scheduled};
+    ///
+    /// let scheduled = Scheduled {
+    ///     frame: 96,
+    ///     time: 1_002_000,
+    ///     source: 0,
+    ///     event: Event::Message(MidiMessage::note_on(0, 60, 100)?),
+    /// };
+    /// assert_eq!(scheduled.to_string(), "frame 96 1002000us src 0: NoteOn ch1 C4 vel 100");
+    /// # Ok::<(), bbx_midi::MidiError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "frame {} {}us src {}: ",
+            self.frame, self.time, self.source
+        )?;
+        fmt::Display::fmt(&self.event, f)
+    }
 }

@@ -1022,7 +1022,7 @@ impl TryFrom<&[u8]> for MidiMessage {
 }
 
 /// A note number written as a name, with middle C (60) as `C4`.
-struct NoteName(u8);
+pub(crate) struct NoteName(pub(crate) u8);
 
 impl fmt::Display for NoteName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1034,40 +1034,91 @@ impl fmt::Display for NoteName {
     }
 }
 
-impl fmt::Display for MidiMessage {
-    /// A one-line description for logs, such as `NoteOn ch1 C4 vel 100`.
-    ///
-    /// Channels are shown 1 to 16, as on instruments; middle C (60) is `C4`.
-    /// Writes straight to the formatter, so it allocates nothing itself.
+/// A UMP group, 0 to 15 in the API, written `g1` to `g16` as channels are
+/// written `ch1` to `ch16`.
+pub(crate) struct Group(pub(crate) u8);
+
+impl fmt::Display for Group {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Widened: a group from a public field may be any `u8`.
+        write!(f, "g{}", u16::from(self.0) + 1)
+    }
+}
+
+/// How many data bytes a `Display` shows before it abbreviates: enough for
+/// the header of any SysEx (IDs, sub-IDs, the first parameters), few enough
+/// for one log line.
+pub(crate) const SHOWN_BYTES: usize = 16;
+
+/// Writes ` F0 7E 7F…`, each byte after a space, in hexadecimal as MIDI
+/// documentation writes them. Past [`SHOWN_BYTES`] it stops and writes the
+/// count, ` ... (300 bytes)`, unless the alternate flag (`{:#}`) asks for
+/// every byte.
+pub(crate) fn write_data(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    let shown = if f.alternate() {
+        bytes
+    } else {
+        &bytes[..bytes.len().min(SHOWN_BYTES)]
+    };
+    for byte in shown {
+        write!(f, " {byte:02X}")?;
+    }
+    if shown.len() < bytes.len() {
+        write!(f, " ... ({} bytes)", bytes.len())?;
+    }
+    Ok(())
+}
+
+/// Bytes as `Debug` shows them: all of them, in hexadecimal, `[F0 7E F7]`.
+pub(crate) struct HexBytes<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Debug for HexBytes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, byte) in self.0.iter().enumerate() {
+            let sep = if i == 0 { "" } else { " " };
+            write!(f, "{sep}{byte:02X}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+impl MidiMessage {
+    /// The description, with `group` after the kind when the message
+    /// travels in a UMP: `NoteOn g1 ch1 C4 vel 100`.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>, group: Option<u8>) -> fmt::Result {
         let kind = self.kind();
+        write!(f, "{kind:?}")?;
+        if let Some(group) = group {
+            write!(f, " {}", Group(group))?;
+        }
         let [status, data1, data2] = self.bytes;
         let ch = (status & 0x0F) + 1;
         match kind {
             MessageKind::NoteOn | MessageKind::NoteOff => {
-                write!(f, "{kind:?} ch{ch} {} vel {data2}", NoteName(data1))
+                write!(f, " ch{ch} {} vel {data2}", NoteName(data1))
             }
             MessageKind::PolyPressure => {
-                write!(f, "{kind:?} ch{ch} {} pressure {data2}", NoteName(data1))
+                write!(f, " ch{ch} {} pressure {data2}", NoteName(data1))
             }
-            MessageKind::ControlChange => write!(f, "{kind:?} ch{ch} cc{data1} value {data2}"),
-            MessageKind::ProgramChange => write!(f, "{kind:?} ch{ch} program {data1}"),
-            MessageKind::ChannelPressure => write!(f, "{kind:?} ch{ch} pressure {data1}"),
-            MessageKind::PitchBend => write!(f, "{kind:?} ch{ch} {}", self.fourteen_bits()),
+            MessageKind::ControlChange => write!(f, " ch{ch} cc{data1} value {data2}"),
+            MessageKind::ProgramChange => write!(f, " ch{ch} program {data1}"),
+            MessageKind::ChannelPressure => write!(f, " ch{ch} pressure {data1}"),
+            MessageKind::PitchBend => write!(f, " ch{ch} {}", self.fourteen_bits()),
             MessageKind::LocalControl | MessageKind::MonoOn => {
-                write!(f, "{kind:?} ch{ch} value {data2}")
+                write!(f, " ch{ch} value {data2}")
             }
             MessageKind::AllSoundOff
             | MessageKind::ResetAllControllers
             | MessageKind::AllNotesOff
             | MessageKind::OmniOff
             | MessageKind::OmniOn
-            | MessageKind::PolyOn => write!(f, "{kind:?} ch{ch}"),
+            | MessageKind::PolyOn => write!(f, " ch{ch}"),
             MessageKind::TimeCodeQuarterFrame => {
-                write!(f, "{kind:?} piece {} value {}", data1 >> 4, data1 & 0x0F)
+                write!(f, " piece {} value {}", data1 >> 4, data1 & 0x0F)
             }
-            MessageKind::SongPosition => write!(f, "{kind:?} {}", self.fourteen_bits()),
-            MessageKind::SongSelect => write!(f, "{kind:?} {data1}"),
+            MessageKind::SongPosition => write!(f, " {}", self.fourteen_bits()),
+            MessageKind::SongSelect => write!(f, " {data1}"),
             MessageKind::TuneRequest
             | MessageKind::TimingClock
             | MessageKind::Start
@@ -1075,19 +1126,33 @@ impl fmt::Display for MidiMessage {
             | MessageKind::Stop
             | MessageKind::ActiveSensing
             | MessageKind::SystemReset
-            | MessageKind::Invalid => write!(f, "{kind:?}"),
+            | MessageKind::Invalid => Ok(()),
         }
+    }
+
+    /// What `Debug` shows inside its parentheses: the description, then
+    /// the wire bytes, `NoteOn ch1 C4 vel 100 [90 3C 64]`.
+    pub(crate) fn debug_body(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, None)?;
+        write!(f, " {:?}", HexBytes(self.as_bytes()))
+    }
+}
+
+impl fmt::Display for MidiMessage {
+    /// A one-line description for logs, such as `NoteOn ch1 C4 vel 100`.
+    ///
+    /// Channels are shown 1 to 16, as on instruments; middle C (60) is `C4`.
+    /// Writes straight to the formatter, so it allocates nothing itself.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, None)
     }
 }
 
 impl fmt::Debug for MidiMessage {
     /// The description and the wire bytes: `MidiMessage(NoteOn ch1 C4 vel 100 [90 3C 64])`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MidiMessage({self} [")?;
-        for (i, byte) in self.as_bytes().iter().enumerate() {
-            let sep = if i == 0 { "" } else { " " };
-            write!(f, "{sep}{byte:02X}")?;
-        }
-        f.write_str("])")
+        f.write_str("MidiMessage(")?;
+        self.debug_body(f)?;
+        f.write_str(")")
     }
 }

@@ -9,8 +9,8 @@ use std::thread;
 
 use bbx_midi::spsc::SpscRingBuffer;
 use bbx_midi::ump::{
-    Midi1ToMidi2, Midi1ToUmp, Midi2ChannelVoice, Midi2ToMidi1, SysEx7Packets, Ump, UmpMessage,
-    UmpReader, UmpToMidi1,
+    Midi1ChannelVoice, Midi1ToMidi2, Midi1ToUmp, Midi2ChannelVoice, Midi2ToMidi1, SysEx7,
+    SysEx7Packets, SystemMessage, Ump, UmpMessage, UmpReader, UmpToMidi1,
 };
 use bbx_midi::{Event, MidiEvent, MidiMessage, MidiStream, SendError, midi_buffer};
 
@@ -356,16 +356,17 @@ fn the_audio_thread_does_not_allocate_while_the_midi_thread_sends() {
 }
 
 /// A `fmt::Write` into a fixed array, so formatting can be checked without
-/// the sink allocating.
+/// the sink allocating. Room for a 300-byte SysEx shown whole twice
+/// (`{:#}` and `Debug`) on one line.
 struct FixedText {
-    bytes: [u8; 256],
+    bytes: [u8; 4096],
     len: usize,
 }
 
 impl Default for FixedText {
     fn default() -> Self {
         Self {
-            bytes: [0; 256],
+            bytes: [0; 4096],
             len: 0,
         }
     }
@@ -387,6 +388,163 @@ impl Write for FixedText {
         self.len = end;
         Ok(())
     }
+}
+
+#[test]
+fn formatting_events_packets_and_views_makes_no_allocator_call() {
+    use bbx_midi::ump::{
+        EndpointInfo, FlexAddress, FlexData, FunctionBlockInfo, MixedDataSetHeader,
+        MixedDataSetPayload, StreamMessage, SysEx8, SysExStatus, Utility,
+    };
+    use bbx_midi::{Received, Scheduled};
+
+    let mut dump = [0x55u8; 300];
+    dump[0] = 0xF0;
+    dump[299] = 0xF7;
+    let note = MidiMessage::note_on(0, 60, 100).unwrap();
+    let midi2 = Midi2ChannelVoice::note_on(0, 0, 60, 0x8000, 3, 0x7900).unwrap();
+    let events = [
+        Event::Message(note),
+        Event::SysEx(&dump),
+        Event::Ump(midi2.packet()),
+        Event::SysEx7 {
+            group: 0,
+            data: &dump[1..299],
+        },
+        Event::SysEx8 {
+            group: 1,
+            stream_id: 7,
+            data: &dump,
+        },
+        Event::Lost { count: 1 },
+        Event::Lost { count: 3 },
+    ];
+    let header = MixedDataSetHeader {
+        group: 1,
+        mds_id: 2,
+        valid_bytes: 100,
+        chunks: 3,
+        chunk: 1,
+        manufacturer_id: 0x41,
+        device_id: 0x10,
+        sub_id_1: 5,
+        sub_id_2: 6,
+    };
+    let payload = MixedDataSetPayload {
+        group: 0,
+        mds_id: 1,
+        bytes: [0xAB; 14],
+    };
+    let block = FunctionBlockInfo {
+        active: true,
+        groups: 1,
+        direction: 3,
+        ..FunctionBlockInfo::default()
+    };
+    let packets = [
+        Utility::jr_clock(0xABCD).packet(),
+        SystemMessage::new(0, MidiMessage::TIMING_CLOCK)
+            .unwrap()
+            .packet(),
+        Midi1ChannelVoice::new(3, note).unwrap().packet(),
+        SysEx7::new(0, SysExStatus::Start, &[1, 2, 3])
+            .unwrap()
+            .packet(),
+        midi2.packet(),
+        Midi2ChannelVoice::per_note_management(0, 0, 60, true, true)
+            .unwrap()
+            .packet(),
+        Midi2ChannelVoice::program_change(0, 0, 5, Some((1, 2)))
+            .unwrap()
+            .packet(),
+        SysEx8::new(2, SysExStatus::Complete, 7, &[0xF0, 0x80])
+            .unwrap()
+            .packet(),
+        header.to_ump().unwrap(),
+        payload.to_ump().unwrap(),
+        FlexData::set_tempo(0, 50_000_000).unwrap().packet(),
+        FlexData::set_time_signature(0, 6, 3, 8).unwrap().packet(),
+        FlexData::set_key_signature(0, FlexAddress::Channel(2), -3, 5)
+            .unwrap()
+            .packet(),
+        FlexData::text_message(
+            0,
+            SysExStatus::Complete,
+            FlexAddress::Group,
+            1,
+            2,
+            b"caf\xC3",
+        )
+        .unwrap()
+        .packet(),
+        FlexData::new(0, SysExStatus::Start, FlexAddress::Group, 9, 9, [1, 2, 3])
+            .unwrap()
+            .packet(),
+        StreamMessage::endpoint_discovery(1, 1, 0x1F).packet(),
+        StreamMessage::endpoint_info_notification(EndpointInfo::default())
+            .unwrap()
+            .packet(),
+        StreamMessage::function_block_info_notification(block)
+            .unwrap()
+            .packet(),
+        Ump::parse(&[0xF003_5379, 0x6E74_6800, 0, 0]).unwrap(),
+        Ump::parse(&[0xF012_0150, 0x6961_6E6F, 0, 0]).unwrap(),
+        StreamMessage::new(SysExStatus::Complete, 0x3FF, 1, [1, 2, 3])
+            .unwrap()
+            .packet(),
+        Ump::parse(&[0x6000_0000]).unwrap(),
+        Ump::parse(&[0x4070_0000, 0]).unwrap(),
+    ];
+    let mut text = FixedText::default();
+    let (calls, written) = allocator_calls(|| {
+        let mut written = 0;
+        let mut show = |args: std::fmt::Arguments<'_>| {
+            text.clear();
+            text.write_fmt(args).unwrap();
+            assert!(text.len > 0);
+            written += 1;
+        };
+        for (i, event) in events.into_iter().enumerate() {
+            show(format_args!("{event} {event:#} {event:?}"));
+            let received = Received {
+                time: i as u32,
+                source: i,
+                event,
+            };
+            show(format_args!("{received} {received:#} {received:?}"));
+            let scheduled = Scheduled {
+                frame: i,
+                time: i as u32,
+                source: i,
+                event,
+            };
+            show(format_args!("{scheduled} {scheduled:#} {scheduled:?}"));
+        }
+        let stamped = MidiEvent::new(note, 1_002_000);
+        show(format_args!("{stamped} {stamped:?}"));
+        for packet in packets {
+            let message = packet.message();
+            show(format_args!("{packet} {packet:?} {message} {message:?}"));
+            match message {
+                UmpMessage::Utility(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::System(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::Midi1ChannelVoice(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::SysEx7(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::Midi2ChannelVoice(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::SysEx8(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::MixedDataSetHeader(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::MixedDataSetPayload(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::FlexData(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::Stream(m) => show(format_args!("{m} {m:?}")),
+                UmpMessage::Other(p) => show(format_args!("{p} {p:?}")),
+                _ => unreachable!("a view this test does not know"),
+            }
+        }
+        show(format_args!("{block} {}", EndpointInfo::default()));
+        written
+    });
+    assert_eq!(calls, 0);
+    assert_eq!(written, 3 * 7 + 1 + 2 * 23 + 1);
 }
 
 #[test]

@@ -1,8 +1,11 @@
 //! The MIDI 2.0 protocol's channel voice messages: message type `0x4`.
 
+use core::fmt;
+
 use super::error::UmpError;
-use super::packet::Ump;
+use super::packet::{Ump, debug_view};
 use super::{check_channel, check_group, expect_type, reserved};
+use crate::message::{Group, NoteName};
 
 /// Which MIDI 2.0 channel voice message a [`Midi2ChannelVoice`] is: its
 /// opcode, bits 23–20 of word 0 (M2-104-UM v1.1, "MIDI 2.0 Channel Voice
@@ -152,7 +155,7 @@ impl Midi2Kind {
 /// assert_eq!((read.note(), read.velocity()), (Some(60), Some(0xC000)));
 /// # Ok::<(), bbx_midi::ump::UmpError>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct Midi2ChannelVoice(Ump);
 
 /// Builds the packet from checked fields.
@@ -936,5 +939,110 @@ impl From<Midi2ChannelVoice> for Ump {
     #[inline]
     fn from(view: Midi2ChannelVoice) -> Ump {
         view.0
+    }
+}
+
+impl fmt::Display for Midi2ChannelVoice {
+    /// The kind, the group and the channel (both counted from 1, `g1 ch1`),
+    /// then the fields in the style of [`MidiMessage`](crate::MidiMessage)'s
+    /// `Display`: notes by name (`C4` is 60), numbers (controller, index,
+    /// bank, program, delta) in decimal, and the high-resolution values in
+    /// hexadecimal at their full width, since their bits are what matters
+    /// (`0x8000` is the centre of 16 bits, `0x80000000` of 32):
+    ///
+    /// | kind | shown |
+    /// |---|---|
+    /// | Note On / Off | `NoteOn g1 ch1 C4 vel 0x8000`, then `attr 3 0x7900` if it has an attribute |
+    /// | poly pressure | `PolyPressure g1 ch1 C4 pressure 0x12345678` |
+    /// | Control Change | `ControlChange g1 ch4 cc74 value 0x80000000` |
+    /// | (N)RPN | `RegisteredController g1 ch1 bank 0 index 0 value 0x04000000` |
+    /// | relative (N)RPN | `RelativeRegisteredController g1 ch1 bank 0 index 1 delta -1` |
+    /// | per-note controller | `RegisteredPerNoteController g1 ch1 C4 index 255 value 0x00000007` |
+    /// | Program Change | `ProgramChange g1 ch1 program 5`, then `bank 1:2` (MSB:LSB) if it has one |
+    /// | channel pressure | `ChannelPressure g1 ch1 pressure 0xFFFFFFFF` |
+    /// | pitch bend | `PitchBend g1 ch1 0x80000000`; per note `PerNotePitchBend g1 ch1 C4 0x80000000` |
+    /// | per-note management | `PerNoteManagement g1 ch1 C4`, then `detach`, `reset` for the flags set |
+    ///
+    /// ```
+    /// use bbx_midi::ump::Midi2ChannelVoice;
+    ///
+    /// let note = Midi2ChannelVoice::note_on(0, 0, 60, 0x8000, 0, 0)?;
+    /// assert_eq!(note.to_string(), "NoteOn g1 ch1 C4 vel 0x8000");
+    /// let cc = Midi2ChannelVoice::control_change(0, 3, 74, 0x8000_0000)?;
+    /// assert_eq!(cc.to_string(), "ControlChange g1 ch4 cc74 value 0x80000000");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = self.kind();
+        write!(
+            f,
+            "{kind:?} {} ch{}",
+            Group(self.group()),
+            self.channel() + 1
+        )?;
+        let (byte3, byte4, word1) = (self.byte3(), self.byte4(), self.0.word(1));
+        let note = NoteName(byte3);
+        match kind {
+            Midi2Kind::NoteOff | Midi2Kind::NoteOn => {
+                write!(f, " {note} vel 0x{:04X}", word1 >> 16)?;
+                let attribute = word1 & 0xFFFF;
+                // Type 0 is "no attribute", whose data should be 0: shown
+                // if it is not, rather than hidden.
+                if byte4 != 0 || attribute != 0 {
+                    write!(f, " attr {byte4} 0x{attribute:04X}")?;
+                }
+                Ok(())
+            }
+            Midi2Kind::PolyPressure => write!(f, " {note} pressure 0x{word1:08X}"),
+            Midi2Kind::ControlChange => write!(f, " cc{byte3} value 0x{word1:08X}"),
+            Midi2Kind::RegisteredController | Midi2Kind::AssignableController => {
+                write!(f, " bank {byte3} index {byte4} value 0x{word1:08X}")
+            }
+            Midi2Kind::RelativeRegisteredController | Midi2Kind::RelativeAssignableController => {
+                write!(f, " bank {byte3} index {byte4} delta {}", word1 as i32)
+            }
+            Midi2Kind::RegisteredPerNoteController | Midi2Kind::AssignablePerNoteController => {
+                write!(f, " {note} index {byte4} value 0x{word1:08X}")
+            }
+            Midi2Kind::ProgramChange => {
+                write!(f, " program {}", word1 >> 24)?;
+                match self.bank() {
+                    Some((msb, lsb)) => write!(f, " bank {msb}:{lsb}"),
+                    None => Ok(()),
+                }
+            }
+            Midi2Kind::ChannelPressure => write!(f, " pressure 0x{word1:08X}"),
+            Midi2Kind::PitchBend => write!(f, " 0x{word1:08X}"),
+            Midi2Kind::PerNotePitchBend => write!(f, " {note} 0x{word1:08X}"),
+            Midi2Kind::PerNoteManagement => {
+                write!(f, " {note}")?;
+                if byte4 & 2 != 0 {
+                    f.write_str(" detach")?;
+                }
+                if byte4 & 1 != 0 {
+                    f.write_str(" reset")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Midi2ChannelVoice {
+    /// The description and the words:
+    /// `Midi2ChannelVoice(NoteOn g1 ch1 C4 vel 0x8000 [40903C00 80000000])`.
+    ///
+    /// ```
+    /// let note = bbx_midi::ump::Midi2ChannelVoice::note_on(0, 0, 60, 0x8000, 0, 0)?;
+    /// assert_eq!(
+    ///     format!("{note:?}"),
+    ///     "Midi2ChannelVoice(NoteOn g1 ch1 C4 vel 0x8000 [40903C00 80000000])"
+    /// );
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "Midi2ChannelVoice", &self.0, |f| {
+            fmt::Display::fmt(self, f)
+        })
     }
 }

@@ -1,10 +1,13 @@
 //! Flex data messages (message type `0xD`): their header fields raw, and
 //! typed accessors for the messages a synthesizer or sequencer reads.
 
+use core::fmt;
+
 use super::error::UmpError;
-use super::packet::{PacketBytes, Ump, byte_at, put_byte};
+use super::packet::{PacketBytes, Text, Ump, byte_at, debug_view, put_byte};
 use super::views::SysExStatus;
 use super::{check_channel, check_group, expect_type, reserved};
+use crate::message::Group;
 
 /// Whom a flex data message addresses: bits 21–20 of word 0 (0: a
 /// channel, 1: the whole group; 2 and 3 are reserved).
@@ -36,7 +39,7 @@ pub enum FlexAddress {
 /// assert_eq!(tempo.tempo(), Some(50_000_000));
 /// # Ok::<(), bbx_midi::ump::UmpError>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct FlexData(Ump);
 
 impl FlexData {
@@ -452,5 +455,147 @@ impl From<FlexData> for Ump {
     #[inline]
     fn from(view: FlexData) -> Ump {
         view.0
+    }
+}
+
+/// Whom a flex data message addresses, as `Display` writes it: `g1` for
+/// the whole group, `g1 ch3` for one channel of it.
+struct Place(u8, FlexAddress);
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", Group(self.0))?;
+        match self.1 {
+            FlexAddress::Channel(channel) => write!(f, " ch{}", u16::from(channel) + 1),
+            FlexAddress::Group => Ok(()),
+        }
+    }
+}
+
+/// The key signature's sharps or flats in words: `3 flats`, `1 sharp`.
+struct Accidentals(i8);
+
+impl fmt::Display for Accidentals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            -8 => f.write_str("non-standard"),
+            0 => f.write_str("no sharps or flats"),
+            1 => f.write_str("1 sharp"),
+            -1 => f.write_str("1 flat"),
+            n if n > 0 => write!(f, "{n} sharps"),
+            n => write!(f, "{} flats", -i16::from(n)),
+        }
+    }
+}
+
+/// The tonic field: 1 to 7 are A to G, 0 is unknown; the values above,
+/// which the specification does not define, as numbers.
+struct Tonic(u8);
+
+impl fmt::Display for Tonic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => f.write_str("unknown"),
+            n @ 1..=7 => write!(f, "{}", char::from(b'A' + n - 1)),
+            n => write!(f, "{n}"),
+        }
+    }
+}
+
+impl FlexData {
+    /// The description. `named`: start a message without a name of its own
+    /// with `FlexData `.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>, named: bool) -> fmt::Result {
+        let place = Place(self.group(), self.address());
+        if let Some(tempo) = self.tempo() {
+            write!(f, "SetTempo {place} {tempo}")?;
+            if tempo != 0 {
+                // 60 s is 6e9 units of 10 ns; in hundredths of a BPM,
+                // rounded, in integers so that it works without floats.
+                let centi_bpm = (600_000_000_000 + u64::from(tempo) / 2) / u64::from(tempo);
+                write!(f, " ({}.{:02} bpm)", centi_bpm / 100, centi_bpm % 100)?;
+            }
+            return Ok(());
+        }
+        if let Some((numerator, denominator, thirty_seconds)) = self.time_signature() {
+            write!(f, "SetTimeSignature {place} {numerator}/")?;
+            // The field is a power of two; one past 2^31 is only shown.
+            if denominator < 32 {
+                write!(f, "{}", 1u32 << denominator)?;
+            } else {
+                write!(f, "2^{denominator}")?;
+            }
+            return write!(f, " ({thirty_seconds} 32nds per quarter)");
+        }
+        if let Some((sharps_flats, tonic)) = self.key_signature() {
+            return write!(
+                f,
+                "SetKeySignature {place} {} tonic {}",
+                Accidentals(sharps_flats),
+                Tonic(tonic)
+            );
+        }
+        if let Some(text) = self.text() {
+            let name = match self.bank() {
+                Self::METADATA_TEXT => "MetadataText",
+                _ => "PerformanceText",
+            };
+            return write!(
+                f,
+                "{name} {place} status 0x{:02X} {:?} {}",
+                self.status(),
+                self.format(),
+                Text(&text)
+            );
+        }
+        if named {
+            f.write_str("FlexData ")?;
+        }
+        let [w1, w2, w3] = self.data();
+        write!(
+            f,
+            "{place} {:?} bank 0x{:02X} status 0x{:02X} data {w1:08X} {w2:08X} {w3:08X}",
+            self.format(),
+            self.bank(),
+            self.status()
+        )
+    }
+}
+
+impl fmt::Display for FlexData {
+    /// The messages with accessors decoded, the others raw; the group
+    /// counted from 1 and, for a message to one channel, the channel
+    /// (`g1 ch3`):
+    ///
+    /// | message | shown |
+    /// |---|---|
+    /// | Set Tempo | `SetTempo g1 50000000 (120.00 bpm)`: the field, in units of 10 ns per quarter note, and the tempo it means |
+    /// | Set Time Signature | `SetTimeSignature g1 6/8 (8 32nds per quarter)` |
+    /// | Set Key Signature | `SetKeySignature g1 3 flats tonic E` (`1 sharp`, `no sharps or flats`, `non-standard`; tonic `A` to `G` or `unknown`) |
+    /// | text, banks 1 and 2 | `MetadataText g1 status 0x02 Complete "Song"`, `PerformanceText g1 ch1 status 0x01 Start "la"` |
+    /// | any other | `FlexData g1 Complete bank 0x00 status 0x03 data 00000001 00000000 00000000` |
+    ///
+    /// Text is shown as characters, quoted, with `"`, `\` and control
+    /// characters escaped, and any byte that is not UTF-8 (a character
+    /// split between packets) as `\xNN`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{FlexAddress, FlexData};
+    ///
+    /// assert_eq!(FlexData::set_tempo(0, 50_000_000)?.to_string(), "SetTempo g1 50000000 (120.00 bpm)");
+    /// let e_flat = FlexData::set_key_signature(0, FlexAddress::Channel(2), -3, 5)?;
+    /// assert_eq!(e_flat.to_string(), "SetKeySignature g1 ch3 3 flats tonic E");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, true)
+    }
+}
+
+impl fmt::Debug for FlexData {
+    /// The description and the words:
+    /// `FlexData(SetTempo g1 50000000 (120.00 bpm) [D0100000 02FAF080 00000000 00000000])`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "FlexData", &self.0, |f| self.describe(f, false))
     }
 }

@@ -1,8 +1,10 @@
 //! One enum that classifies a packet into its typed view.
 
+use core::fmt;
+
 use super::channel_voice2::Midi2ChannelVoice;
 use super::flex::FlexData;
-use super::packet::Ump;
+use super::packet::{Ump, Words};
 use super::ump_stream::StreamMessage;
 use super::views::{
     Midi1ChannelVoice, MixedDataSetHeader, MixedDataSetPayload, SysEx7, SysEx8, SystemMessage,
@@ -31,7 +33,7 @@ use super::views::{
 /// assert!(matches!(Ump::parse(&[0x6000_0000])?.message(), UmpMessage::Other(_)));
 /// # Ok::<(), bbx_midi::ump::UmpError>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UmpMessage {
     /// Message type `0x0`.
@@ -120,6 +122,108 @@ impl UmpMessage {
             UmpMessage::FlexData(m) => m.packet(),
             UmpMessage::Stream(m) => m.packet(),
             UmpMessage::Other(packet) => *packet,
+        }
+    }
+}
+
+impl UmpMessage {
+    /// The variant's name, as `Debug` starts.
+    fn variant_name(&self) -> &'static str {
+        match self {
+            UmpMessage::Utility(_) => "Utility",
+            UmpMessage::System(_) => "System",
+            UmpMessage::Midi1ChannelVoice(_) => "Midi1ChannelVoice",
+            UmpMessage::SysEx7(_) => "SysEx7",
+            UmpMessage::Midi2ChannelVoice(_) => "Midi2ChannelVoice",
+            UmpMessage::SysEx8(_) => "SysEx8",
+            UmpMessage::MixedDataSetHeader(_) => "MixedDataSetHeader",
+            UmpMessage::MixedDataSetPayload(_) => "MixedDataSetPayload",
+            UmpMessage::FlexData(_) => "FlexData",
+            UmpMessage::Stream(_) => "Stream",
+            UmpMessage::Other(_) => "Other",
+        }
+    }
+
+    /// The description, without the words. `named`: start with the view's
+    /// name where the description would otherwise not say what the packet
+    /// is (`SysEx7 g1 …`); `Debug`, which writes the name already, leaves
+    /// it out.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>, named: bool) -> fmt::Result {
+        match self {
+            UmpMessage::Utility(m) => fmt::Display::fmt(m, f),
+            UmpMessage::System(m) => fmt::Display::fmt(m, f),
+            UmpMessage::Midi1ChannelVoice(m) => fmt::Display::fmt(m, f),
+            UmpMessage::SysEx7(m) => m.describe(f, named),
+            UmpMessage::Midi2ChannelVoice(m) => fmt::Display::fmt(m, f),
+            UmpMessage::SysEx8(m) => m.describe(f, named),
+            UmpMessage::MixedDataSetHeader(m) => m.describe(f, named),
+            UmpMessage::MixedDataSetPayload(m) => m.describe(f, named),
+            UmpMessage::FlexData(m) => m.describe(f, named),
+            UmpMessage::Stream(m) => m.describe(f, named),
+            UmpMessage::Other(_) if named => f.write_str("Other"),
+            UmpMessage::Other(_) => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for UmpMessage {
+    /// The view's [`Display`](fmt::Display), such as
+    /// `NoteOn g1 ch1 C4 vel 0x8000` or `SysEx7 g1 Complete 7E 7F 06 01`;
+    /// [`Other`](UmpMessage::Other) shows its words in hexadecimal,
+    /// `Other [60000000]`, since nothing in them is known.
+    ///
+    /// ```
+    /// use bbx_midi::ump::Ump;
+    ///
+    /// let tempo = Ump::parse(&[0xD010_0000, 50_000_000, 0, 0])?;
+    /// assert_eq!(tempo.message().to_string(), "SetTempo g1 50000000 (120.00 bpm)");
+    /// let reserved_opcode = Ump::parse(&[0x4070_0000, 0])?;
+    /// assert_eq!(reserved_opcode.message().to_string(), "Other [40700000 00000000]");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, true)?;
+        match self {
+            UmpMessage::Other(packet) => write!(f, " {}", Words(packet.words())),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for UmpMessage {
+    /// The variant, then what the view's `Debug` shows inside its
+    /// parentheses, not the view nested in the variant:
+    /// `Midi2ChannelVoice(NoteOn g1 ch1 C4 vel 0x8000 [40903C00 80000000])`,
+    /// `System(TimingClock g1 [10F80000])`, `Other([60000000])`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::Ump;
+    ///
+    /// let note = Ump::parse(&[0x4090_3C00, 0x8000_0000])?.message();
+    /// assert_eq!(
+    ///     format!("{note:?}"),
+    ///     "Midi2ChannelVoice(NoteOn g1 ch1 C4 vel 0x8000 [40903C00 80000000])"
+    /// );
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}(", self.variant_name())?;
+        self.describe(f, false)?;
+        let packet = match self {
+            // Fields set by hand may not encode (a group above 15): then
+            // there are no words to show, rather than `packet`'s stand-in.
+            UmpMessage::MixedDataSetHeader(m) => m.to_ump().ok(),
+            UmpMessage::MixedDataSetPayload(m) => m.to_ump().ok(),
+            other => Some(other.packet()),
+        };
+        let sep = if matches!(self, UmpMessage::Other(_)) {
+            ""
+        } else {
+            " "
+        };
+        match packet {
+            Some(packet) => write!(f, "{sep}{})", Words(packet.words())),
+            None => f.write_str(")"),
         }
     }
 }

@@ -24,6 +24,27 @@
 //!   2.0 protocols by the specification's default translation, with
 //!   [`scale_up`] and [`scale_down`] for the values.
 //!
+//! # Formatting
+//!
+//! Every packet and view has a `Display` for logs, one line in the style
+//! of [`MidiMessage`](crate::MidiMessage)'s (`NoteOn ch1 C4 vel 100`):
+//!
+//! * the kind first, then the group and the channel, both counted from 1:
+//!   `g1` is group 0 as `ch1` is channel 0 (the API takes and returns 0 to
+//!   15, see [`Ump::group`]);
+//! * notes by name, middle C (60) as `C4`;
+//! * the MIDI 2.0 protocol's 16- and 32-bit values in hexadecimal at their
+//!   full width (`vel 0x8000`, `value 0x80000000`), where the bits and the
+//!   centre are plain to see; counts, numbers and indices in decimal;
+//! * data bytes in hexadecimal, text quoted;
+//! * a packet no view accepts as `Other` and its words: `Other [60000000]`.
+//!
+//! `Debug` shows the same description, then the packet's words in
+//! hexadecimal: `Ump(NoteOn g1 ch1 C4 vel 0x8000 [40903C00 80000000])`; a
+//! view's names the view instead of `Ump`, with no packet nested inside.
+//! Both write straight to the formatter with `core::fmt` alone: nothing
+//! allocates, and they work without `std`.
+//!
 //! ```
 //! use bbx_midi::ump::{Midi1ToMidi2, Midi1ToUmp, Midi2Kind, UmpMessage};
 //!

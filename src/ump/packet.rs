@@ -1,6 +1,6 @@
 //! The packet: one to four 32-bit words, sized by its message type.
 
-use core::fmt;
+use core::fmt::{self, Write as _};
 use core::ops::Deref;
 
 use super::error::UmpError;
@@ -286,16 +286,110 @@ impl Deref for Ump {
     }
 }
 
-impl fmt::Debug for Ump {
-    /// The words in hexadecimal: `Ump([40903C00 C0000000])`.
+impl fmt::Display for Ump {
+    /// The packet decoded as [`Ump::message`] classifies it: the
+    /// [`Display`](fmt::Display) of its view, such as
+    /// `NoteOn g1 ch1 C4 vel 0x8000`, or for a packet no view accepts (a
+    /// reserved message type, a reserved status, reserved bits set)
+    /// `Other` and its words in hexadecimal, `Other [60000000]`. Groups are
+    /// shown 1 to 16, as channels are; see the [module](super) for the
+    /// conventions.
+    ///
+    /// ```
+    /// use bbx_midi::ump::Ump;
+    ///
+    /// let note = Ump::parse(&[0x4090_3C00, 0xC924_0000])?;
+    /// assert_eq!(note.to_string(), "NoteOn g1 ch1 C4 vel 0xC924");
+    /// assert_eq!(Ump::parse(&[0x6000_0000])?.to_string(), "Other [60000000]");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Ump([")?;
-        for (i, word) in self.words().iter().enumerate() {
+        fmt::Display::fmt(&self.message(), f)
+    }
+}
+
+impl fmt::Debug for Ump {
+    /// The decoded packet and its words in hexadecimal, as
+    /// [`MidiMessage`](crate::MidiMessage)'s `Debug` shows its description
+    /// and wire bytes: `Ump(NoteOn g1 ch1 C4 vel 0xC924 [40903C00 C9240000])`;
+    /// `Ump(Other [60000000])` for a packet no view accepts.
+    ///
+    /// ```
+    /// use bbx_midi::ump::Ump;
+    ///
+    /// let note = Ump::parse(&[0x4090_3C00, 0xC924_0000])?;
+    /// assert_eq!(format!("{note:?}"), "Ump(NoteOn g1 ch1 C4 vel 0xC924 [40903C00 C9240000])");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "Ump", self, |f| self.message().describe(f, true))
+    }
+}
+
+/// A packet's words in hexadecimal, as `Debug` shows them:
+/// `[40903C00 C9240000]`.
+pub(crate) struct Words<'a>(pub(crate) &'a [u32]);
+
+impl fmt::Display for Words<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, word) in self.0.iter().enumerate() {
             let sep = if i == 0 { "" } else { " " };
             write!(f, "{sep}{word:08X}")?;
         }
-        f.write_str("])")
+        f.write_str("]")
     }
+}
+
+/// Writes `Name(description [words])`: the `Debug` of a packet and of its
+/// views, which shows what the packet means and the bits it is made of,
+/// without the view's wrapper nested inside.
+pub(crate) fn debug_view(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    packet: &Ump,
+    describe: impl FnOnce(&mut fmt::Formatter<'_>) -> fmt::Result,
+) -> fmt::Result {
+    write!(f, "{name}(")?;
+    describe(f)?;
+    write!(f, " {})", Words(packet.words()))
+}
+
+/// Text carried in packets (names, lyrics), quoted: UTF-8 as characters
+/// with quotes, backslashes and control characters escaped as Rust
+/// escapes them, and
+/// each byte that is not UTF-8 as `\xNN`, since a text split across
+/// packets may split a character too.
+pub(crate) struct Text<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        for chunk in self.0.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                // Only what would break the quoting or the line; an
+                // apostrophe or an accent stays as written.
+                if c.is_control() || c == '"' || c == '\\' {
+                    write!(f, "{}", c.escape_debug())?;
+                } else {
+                    f.write_char(c)?;
+                }
+            }
+            for byte in chunk.invalid() {
+                write!(f, "\\x{byte:02X}")?;
+            }
+        }
+        f.write_str("\"")
+    }
+}
+
+/// `bytes` without the zero bytes that pad the end of a text field.
+pub(crate) fn trim_padding(bytes: &[u8]) -> &[u8] {
+    let len = bytes
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |last| last + 1);
+    &bytes[..len]
 }
 
 /// Reads packets one after the other from a stream of words.

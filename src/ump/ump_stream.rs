@@ -1,10 +1,13 @@
 //! UMP stream messages (message type `0xF`): endpoint and function block
 //! discovery and their notifications, raw fields and typed accessors.
 
+use core::fmt;
+
 use super::error::UmpError;
 use super::expect_type;
-use super::packet::{PacketBytes, Ump};
+use super::packet::{PacketBytes, Text, Ump, debug_view, trim_padding};
 use super::views::SysExStatus;
+use crate::message::Group;
 
 /// The fields of an Endpoint Info Notification (UMP stream status
 /// `0x001`).
@@ -79,7 +82,7 @@ pub struct FunctionBlockInfo {
 /// assert_eq!(discovery.packet().words(), &[0xF000_0101, 0x0000_001F, 0, 0]);
 /// assert_eq!(discovery.endpoint_discovery_request(), Some((1, 1, 0x1F)));
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct StreamMessage(Ump);
 
 impl StreamMessage {
@@ -429,5 +432,184 @@ impl From<StreamMessage> for Ump {
     #[inline]
     fn from(view: StreamMessage) -> Ump {
         view.0
+    }
+}
+
+impl StreamMessage {
+    /// The description. `named`: start a status without a name of its own
+    /// with `Stream `.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>, named: bool) -> fmt::Result {
+        let format = self.format();
+        let name = match self.status() {
+            Self::ENDPOINT_DISCOVERY => {
+                let (major, minor, filter) = self.endpoint_discovery_request().unwrap_or_default();
+                return write!(
+                    f,
+                    "EndpointDiscovery ump {major}.{minor} filter 0x{filter:02X}"
+                );
+            }
+            Self::ENDPOINT_INFO => {
+                let info = self.endpoint_info().unwrap_or_default();
+                return fmt::Display::fmt(&info, f);
+            }
+            Self::ENDPOINT_NAME | Self::PRODUCT_INSTANCE_ID => {
+                let name = match self.status() {
+                    Self::ENDPOINT_NAME => "EndpointName",
+                    _ => "ProductInstanceId",
+                };
+                let payload = self.payload();
+                return write!(f, "{name} {format:?} {}", Text(trim_padding(&payload)));
+            }
+            Self::FUNCTION_BLOCK_DISCOVERY => {
+                let (number, filter) = self.function_block_discovery_request().unwrap_or_default();
+                f.write_str("FunctionBlockDiscovery block ")?;
+                if number == 0xFF {
+                    f.write_str("all")?;
+                } else {
+                    write!(f, "{number}")?;
+                }
+                return write!(f, " filter 0x{filter:02X}");
+            }
+            Self::FUNCTION_BLOCK_INFO => {
+                let block = self.function_block_info().unwrap_or_default();
+                return fmt::Display::fmt(&block, f);
+            }
+            Self::FUNCTION_BLOCK_NAME => {
+                // The block's number, then 13 bytes of its name.
+                let payload = self.payload();
+                let (number, name) = payload.split_first().unwrap_or((&0, &[]));
+                return write!(
+                    f,
+                    "FunctionBlockName block {number} {format:?} {}",
+                    Text(trim_padding(name))
+                );
+            }
+            Self::START_OF_CLIP => return f.write_str("StartOfClip"),
+            Self::END_OF_CLIP => return f.write_str("EndOfClip"),
+            Self::DEVICE_IDENTITY => Some("DeviceIdentity"),
+            Self::STREAM_CONFIGURATION_REQUEST => Some("StreamConfigurationRequest"),
+            Self::STREAM_CONFIGURATION_NOTIFICATION => Some("StreamConfigurationNotification"),
+            _ => None,
+        };
+        match name {
+            Some(name) => f.write_str(name)?,
+            None if named => write!(f, "Stream status 0x{:03X}", self.status())?,
+            None => write!(f, "status 0x{:03X}", self.status())?,
+        }
+        let [w1, w2, w3] = self.data();
+        write!(
+            f,
+            " {format:?} 0x{:04X} data {w1:08X} {w2:08X} {w3:08X}",
+            self.low16()
+        )
+    }
+}
+
+impl fmt::Display for StreamMessage {
+    /// The messages with accessors decoded, the names as text, the others
+    /// raw (UMP stream messages have no group):
+    ///
+    /// | message | shown |
+    /// |---|---|
+    /// | Endpoint Discovery | `EndpointDiscovery ump 1.1 filter 0x1F` |
+    /// | Endpoint Info | as [`EndpointInfo`] shows it: `EndpointInfo ump 1.1 blocks 2 static midi2 midi1 jr-tx` |
+    /// | Function Block Discovery | `FunctionBlockDiscovery block all filter 0x03` (`block 2`) |
+    /// | Function Block Info | as [`FunctionBlockInfo`] shows it |
+    /// | names | `EndpointName Complete "Synth"`, `ProductInstanceId …`, `FunctionBlockName block 0 Complete "Keys"`, quoted as flex data text is |
+    /// | clips | `StartOfClip`, `EndOfClip` |
+    /// | others | the name, or `Stream status 0x3FF` for a status without one, then the format, bits 15–0 of word 0 and words 1–3: `DeviceIdentity Complete 0x0000 data 00000041 …` |
+    ///
+    /// ```
+    /// use bbx_midi::ump::StreamMessage;
+    ///
+    /// let discovery = StreamMessage::endpoint_discovery(1, 1, 0x1F);
+    /// assert_eq!(discovery.to_string(), "EndpointDiscovery ump 1.1 filter 0x1F");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, true)
+    }
+}
+
+impl fmt::Debug for StreamMessage {
+    /// The description and the words:
+    /// `StreamMessage(EndpointDiscovery ump 1.1 filter 0x1F [F0000101 0000001F 00000000 00000000])`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "StreamMessage", &self.0, |f| self.describe(f, false))
+    }
+}
+
+impl fmt::Display for EndpointInfo {
+    /// The UMP version, the number of function blocks, then the flags that
+    /// are set, in the order of their bits: `static` (the blocks never
+    /// change), `midi2`, `midi1` (the protocols), `jr-rx`, `jr-tx`
+    /// (receives, sends JR timestamps).
+    ///
+    /// ```
+    /// use bbx_midi::ump::EndpointInfo;
+    ///
+    /// let info = EndpointInfo {
+    ///     ump_version_major: 1, ump_version_minor: 1, static_function_blocks: true,
+    ///     function_blocks: 2, midi2: true, midi1: true,
+    ///     receives_jr_timestamps: false, sends_jr_timestamps: true,
+    /// };
+    /// assert_eq!(info.to_string(), "EndpointInfo ump 1.1 blocks 2 static midi2 midi1 jr-tx");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "EndpointInfo ump {}.{} blocks {}",
+            self.ump_version_major, self.ump_version_minor, self.function_blocks
+        )?;
+        let flags = [
+            (self.static_function_blocks, " static"),
+            (self.midi2, " midi2"),
+            (self.midi1, " midi1"),
+            (self.receives_jr_timestamps, " jr-rx"),
+            (self.sends_jr_timestamps, " jr-tx"),
+        ];
+        for (set, flag) in flags {
+            if set {
+                f.write_str(flag)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for FunctionBlockInfo {
+    /// Every field, named: the block's number, `active` or `inactive`, the
+    /// first group (counted from 1, `g1`) and how many groups it spans,
+    /// then the codes of its direction, UI hint and MIDI 1.0 mode as the
+    /// fields' documentation lists them, the MIDI-CI version and the
+    /// number of SysEx8 streams, in decimal.
+    ///
+    /// ```
+    /// use bbx_midi::ump::FunctionBlockInfo;
+    ///
+    /// let block = FunctionBlockInfo {
+    ///     active: true, number: 0, ui_hint: 3, midi1: 0, direction: 3,
+    ///     first_group: 0, groups: 1, midi_ci_version: 1, max_sysex8_streams: 0,
+    /// };
+    /// assert_eq!(
+    ///     block.to_string(),
+    ///     "FunctionBlockInfo block 0 active first g1 groups 1 direction 3 \
+    ///      ui-hint 3 midi1 0 midi-ci 1 sysex8-streams 0"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let active = if self.active { "active" } else { "inactive" };
+        write!(
+            f,
+            "FunctionBlockInfo block {} {active} first {} groups {} direction {} ui-hint {} \
+             midi1 {} midi-ci {} sysex8-streams {}",
+            self.number,
+            Group(self.first_group),
+            self.groups,
+            self.direction,
+            self.ui_hint,
+            self.midi1,
+            self.midi_ci_version,
+            self.max_sysex8_streams
+        )
     }
 }

@@ -5,11 +5,13 @@
 //! back to exactly the same words. Constructors refuse out-of-range values
 //! instead of masking them.
 
+use core::fmt;
+
 use super::error::UmpError;
-use super::packet::{PacketBytes, Ump, byte_at, put_byte};
+use super::packet::{PacketBytes, Ump, byte_at, debug_view, put_byte};
 use super::{check_group, expect_type, reserved};
 use crate::error::MidiError;
-use crate::message::{MidiMessage, message_len};
+use crate::message::{Group, MidiMessage, message_len, write_data};
 
 /// The status byte and data bytes of a MIDI 1.0 message carried in a type
 /// 1 or 2 packet, checked: a defined status in `statuses`, data bytes below
@@ -76,7 +78,7 @@ const fn midi1_packet(message_type: u8, group: u8, message: &MidiMessage) -> Ump
 /// assert_eq!((read.group(), read.message().note()), (3, Some(60)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct Midi1ChannelVoice(Ump);
 
 impl Midi1ChannelVoice {
@@ -176,6 +178,33 @@ impl From<Midi1ChannelVoice> for Ump {
     }
 }
 
+impl fmt::Display for Midi1ChannelVoice {
+    /// The message as [`MidiMessage`] shows it, with the group after its
+    /// kind, counted from 1 like the channel: `NoteOn g4 ch2 C4 vel 100`.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::Midi1ChannelVoice;
+    ///
+    /// let note = Midi1ChannelVoice::new(3, MidiMessage::note_on(1, 60, 100)?)?;
+    /// assert_eq!(note.to_string(), "NoteOn g4 ch2 C4 vel 100");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().describe(f, Some(self.group()))
+    }
+}
+
+impl fmt::Debug for Midi1ChannelVoice {
+    /// The description and the word:
+    /// `Midi1ChannelVoice(NoteOn g4 ch2 C4 vel 100 [23913C64])`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "Midi1ChannelVoice", &self.0, |f| {
+            fmt::Display::fmt(self, f)
+        })
+    }
+}
+
 /// A MIDI 1.0 system common or system real-time message in a UMP:
 /// message type `0x1`, one word (M2-104-UM v1.1, "System Common and System
 /// Real Time Messages").
@@ -194,7 +223,7 @@ impl From<Midi1ChannelVoice> for Ump {
 /// assert_eq!(spp.message().song_position(), Some(0x20 << 7 | 0x10));
 /// # Ok::<(), bbx_midi::ump::UmpError>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct SystemMessage(Ump);
 
 impl SystemMessage {
@@ -294,6 +323,29 @@ impl From<SystemMessage> for Ump {
     }
 }
 
+impl fmt::Display for SystemMessage {
+    /// The message as [`MidiMessage`] shows it, with the group after its
+    /// kind: `TimingClock g1`, `SongPosition g2 4112`.
+    ///
+    /// ```
+    /// use bbx_midi::MidiMessage;
+    /// use bbx_midi::ump::SystemMessage;
+    ///
+    /// assert_eq!(SystemMessage::new(0, MidiMessage::TIMING_CLOCK)?.to_string(), "TimingClock g1");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().describe(f, Some(self.group()))
+    }
+}
+
+impl fmt::Debug for SystemMessage {
+    /// The description and the word: `SystemMessage(TimingClock g1 [10F80000])`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "SystemMessage", &self.0, |f| fmt::Display::fmt(self, f))
+    }
+}
+
 /// Which utility message a [`Utility`] packet is (the status nibble).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UtilityKind {
@@ -326,7 +378,7 @@ pub enum UtilityKind {
 /// assert_eq!((dc.kind(), dc.value()), (UtilityKind::DeltaClockstamp, 0xF_FFFF));
 /// # Ok::<(), bbx_midi::ump::UmpError>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct Utility(Ump);
 
 impl Utility {
@@ -458,6 +510,38 @@ impl From<Utility> for Ump {
     }
 }
 
+impl fmt::Display for Utility {
+    /// The kind and its value in decimal (a time in units of 1/31 250 s,
+    /// or a number of ticks); utility messages have no group:
+    /// `Noop`, `JrClock time 43981`, `JrTimestamp time 32768`,
+    /// `DeltaClockstampTicksPerQuarterNote ticks 960`,
+    /// `DeltaClockstamp ticks 1048575`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::Utility;
+    ///
+    /// assert_eq!(Utility::noop().to_string(), "Noop");
+    /// assert_eq!(Utility::jr_timestamp(0x8000).to_string(), "JrTimestamp time 32768");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, value) = (self.kind(), self.value());
+        match kind {
+            UtilityKind::Noop => write!(f, "{kind:?}"),
+            UtilityKind::JrClock | UtilityKind::JrTimestamp => write!(f, "{kind:?} time {value}"),
+            UtilityKind::DeltaClockstampTicksPerQuarterNote | UtilityKind::DeltaClockstamp => {
+                write!(f, "{kind:?} ticks {value}")
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Utility {
+    /// The description and the word: `Utility(JrClock time 43981 [0010ABCD])`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "Utility", &self.0, |f| fmt::Display::fmt(self, f))
+    }
+}
+
 /// Where a packet sits in a message that spans several: the status of
 /// SysEx7 and SysEx8 packets, and the format of flex data and UMP stream
 /// packets, which share these four values.
@@ -528,7 +612,7 @@ impl SysExStatus {
 /// assert_eq!((end.status(), &*end.data()), (SysExStatus::End, &[7][..]));
 /// # Ok::<(), bbx_midi::ump::UmpError>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct SysEx7(Ump);
 
 impl SysEx7 {
@@ -675,6 +759,42 @@ impl From<SysEx7> for Ump {
     }
 }
 
+impl SysEx7 {
+    /// `g1 Start 01 02`, after `SysEx7 ` if `named`.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>, named: bool) -> fmt::Result {
+        if named {
+            f.write_str("SysEx7 ")?;
+        }
+        write!(f, "{} {:?}", Group(self.group()), self.status())?;
+        write_data(f, &self.data())
+    }
+}
+
+impl fmt::Display for SysEx7 {
+    /// One packet of a SysEx: the group, where the packet sits
+    /// ([`SysExStatus`]) and its data bytes in hexadecimal:
+    /// `SysEx7 g1 Start 7E 7F 06 01`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx7, SysExStatus};
+    ///
+    /// let start = SysEx7::new(0, SysExStatus::Start, &[0x7E, 0x7F, 0x06, 0x01])?;
+    /// assert_eq!(start.to_string(), "SysEx7 g1 Start 7E 7F 06 01");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, true)
+    }
+}
+
+impl fmt::Debug for SysEx7 {
+    /// The description and the words:
+    /// `SysEx7(g1 Start 7E 7F 06 01 [30147E7F 06010000])`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "SysEx7", &self.0, |f| self.describe(f, false))
+    }
+}
+
 /// Checks that bytes `from..to` of the packet (big-endian numbering) are
 /// zero.
 fn unused_bytes_zero(packet: &Ump, from: usize, to: usize) -> Result<(), UmpError> {
@@ -708,7 +828,7 @@ fn unused_bytes_zero(packet: &Ump, from: usize, to: usize) -> Result<(), UmpErro
 /// assert_eq!((packet.stream_id(), &*packet.data()), (7, &[0xF0, 0x80, 0xFF][..]));
 /// # Ok::<(), bbx_midi::ump::UmpError>(())
 /// ```
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct SysEx8(Ump);
 
 impl SysEx8 {
@@ -858,6 +978,48 @@ impl From<SysEx8> for Ump {
     }
 }
 
+impl SysEx8 {
+    /// `g1 Complete stream 7 F0 80 FF`, after `SysEx8 ` if `named`.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>, named: bool) -> fmt::Result {
+        if named {
+            f.write_str("SysEx8 ")?;
+        }
+        write!(
+            f,
+            "{} {:?} stream {}",
+            Group(self.group()),
+            self.status(),
+            self.stream_id()
+        )?;
+        write_data(f, &self.data())
+    }
+}
+
+impl fmt::Display for SysEx8 {
+    /// One packet of a SysEx8: the group, where the packet sits, the
+    /// stream ID in decimal and the data bytes in hexadecimal:
+    /// `SysEx8 g3 Complete stream 7 F0 80 FF`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::{SysEx8, SysExStatus};
+    ///
+    /// let packet = SysEx8::new(2, SysExStatus::Complete, 7, &[0xF0, 0x80, 0xFF])?;
+    /// assert_eq!(packet.to_string(), "SysEx8 g3 Complete stream 7 F0 80 FF");
+    /// # Ok::<(), bbx_midi::ump::UmpError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, true)
+    }
+}
+
+impl fmt::Debug for SysEx8 {
+    /// The description and the words:
+    /// `SysEx8(g3 Complete stream 7 F0 80 FF [520407F0 80FF0000 00000000 00000000])`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view(f, "SysEx8", &self.0, |f| self.describe(f, false))
+    }
+}
+
 /// The header of a chunk of a Mixed Data Set: message type `0x5`, status
 /// `0x8`, four words; its raw fields (M2-104-UM v1.1, "Mixed Data Set
 /// Message").
@@ -954,6 +1116,52 @@ impl TryFrom<Ump> for MixedDataSetHeader {
     }
 }
 
+impl MixedDataSetHeader {
+    /// The fields, after `MixedDataSetHeader ` if `named`.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>, named: bool) -> fmt::Result {
+        if named {
+            f.write_str("MixedDataSetHeader ")?;
+        }
+        write!(
+            f,
+            "{} mds {} chunk {}/{} valid {} manufacturer 0x{:04X} device 0x{:04X} \
+             sub-ids 0x{:04X} 0x{:04X}",
+            Group(self.group),
+            self.mds_id,
+            self.chunk,
+            self.chunks,
+            self.valid_bytes,
+            self.manufacturer_id,
+            self.device_id,
+            self.sub_id_1,
+            self.sub_id_2
+        )
+    }
+}
+
+impl fmt::Display for MixedDataSetHeader {
+    /// The group, the MDS ID, this chunk of how many, the valid bytes in
+    /// it (decimal), then the IDs in hexadecimal:
+    /// `MixedDataSetHeader g2 mds 2 chunk 1/3 valid 100 manufacturer 0x0041 device 0x0010 sub-ids 0x0005 0x0006`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::MixedDataSetHeader;
+    ///
+    /// let header = MixedDataSetHeader {
+    ///     group: 1, mds_id: 2, valid_bytes: 100, chunks: 3, chunk: 1,
+    ///     manufacturer_id: 0x0041, device_id: 0x0010, sub_id_1: 5, sub_id_2: 6,
+    /// };
+    /// assert_eq!(
+    ///     header.to_string(),
+    ///     "MixedDataSetHeader g2 mds 2 chunk 1/3 valid 100 \
+    ///      manufacturer 0x0041 device 0x0010 sub-ids 0x0005 0x0006"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, true)
+    }
+}
+
 /// Checks a Mixed Data Set packet's type and status.
 fn expect_mds(packet: &Ump, status: u32) -> Result<(), UmpError> {
     expect_type(packet, 0x5)?;
@@ -1034,5 +1242,34 @@ impl TryFrom<Ump> for MixedDataSetPayload {
             mds_id: ((packet.word(0) >> 16) & 0xF) as u8,
             bytes,
         })
+    }
+}
+
+impl MixedDataSetPayload {
+    /// `g1 mds 1 AB …`, after `MixedDataSetPayload ` if `named`.
+    pub(crate) fn describe(&self, f: &mut fmt::Formatter<'_>, named: bool) -> fmt::Result {
+        if named {
+            f.write_str("MixedDataSetPayload ")?;
+        }
+        write!(f, "{} mds {}", Group(self.group), self.mds_id)?;
+        write_data(f, &self.bytes)
+    }
+}
+
+impl fmt::Display for MixedDataSetPayload {
+    /// The group, the MDS ID and the 14 bytes in hexadecimal:
+    /// `MixedDataSetPayload g1 mds 1 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D`.
+    ///
+    /// ```
+    /// use bbx_midi::ump::MixedDataSetPayload;
+    ///
+    /// let payload = MixedDataSetPayload { group: 0, mds_id: 1, bytes: [0xAB; 14] };
+    /// assert_eq!(
+    ///     payload.to_string(),
+    ///     "MixedDataSetPayload g1 mds 1 AB AB AB AB AB AB AB AB AB AB AB AB AB AB"
+    /// );
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f, true)
     }
 }
