@@ -274,6 +274,12 @@ impl crate::stream::Picker for BlockScheduler {
         // `takes` said yes and nothing changed since: never `None`.
         self.schedule(time).unwrap_or(self.next_frame)
     }
+    fn block(&self) -> Option<u64> {
+        // Once a block: what is published during a block is not due in it
+        // unless it is already late (the latency is a block or more), and
+        // then it comes at frame 0 of the next.
+        Some(self.block)
+    }
 }
 
 /// The block clock as it was before the scheduler took a jump, kept for one
@@ -334,6 +340,9 @@ pub struct BlockScheduler {
     stats: SchedulerStats,
     /// The placement rules of the current block, in integers.
     placement: Placement,
+    /// Blocks begun so far (wrapping): a stream looks at its sources at
+    /// the first event taken in each block.
+    block: u64,
 }
 
 impl BlockScheduler {
@@ -384,6 +393,7 @@ impl BlockScheduler {
             synced: false,
             stats: SchedulerStats::default(),
             placement: Placement::default(),
+            block: 0,
         }
     }
 
@@ -474,6 +484,7 @@ impl BlockScheduler {
     /// assert_eq!(scheduler.schedule(1_010_100), None, "a block of 0 frames takes nothing");
     /// ```
     pub fn begin_block(&mut self, now_us: u64, frames: usize) {
+        self.block = self.block.wrapping_add(1);
         self.advance(now_us, frames);
         self.prepare();
     }

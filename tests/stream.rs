@@ -995,6 +995,131 @@ fn a_loss_in_one_source_sits_between_that_sources_events() {
     );
 }
 
+/// A small xorshift, so that the cases are the same on every run.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// Many sources, random stamps: the merge gives them sorted by stamp, the
+/// lower source first on a tie, at every size the queue takes.
+#[test]
+fn many_sources_come_out_sorted_ties_by_source() {
+    let mut state = 0x9E37_79B9_7F4A_7C15;
+    for n in [1, 2, 3, 7, 16, 33, 64] {
+        let (mut sources, mut stream) = MidiStream::builder().build_sources(n);
+        let mut expected = Vec::new();
+        for (index, source) in sources.iter_mut().enumerate() {
+            // Each source's stamps go up; few distinct values, many ties.
+            let mut time = 0u32;
+            for _ in 0..(xorshift(&mut state) % 6) {
+                time += (xorshift(&mut state) % 3) as u32;
+                assert!(source.try_send_at(note(index as u8), u64::from(time)));
+                expected.push((time, index));
+            }
+        }
+        expected.sort();
+        let got: Vec<_> = take_all(&mut stream)
+            .into_iter()
+            .map(|(t, s, _)| (t, s))
+            .collect();
+        assert_eq!(got, expected, "{n} sources");
+    }
+}
+
+/// The stream looks at its sources when it has taken everything it saw:
+/// an event published after a look waits for the next one, behind what
+/// the look saw even when stamped earlier, and is neither lost nor put
+/// out of its source's order.
+#[test]
+fn an_event_published_after_a_look_comes_at_the_next_look() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().build_merged();
+    a.try_send_at(note(1), 10);
+    a.try_send_at(note(2), 40);
+    assert_eq!(stream.try_recv().unwrap().time, 10); // a look: a's two seen
+    b.try_send_at(note(3), 20); // after the look
+    a.try_send_at(note(4), 30); // after the look, behind a's 40
+    let got: Vec<_> = take_all(&mut stream)
+        .into_iter()
+        .map(|(t, s, _)| (t, s))
+        .collect();
+    // 40 was seen; then the next look finds b's 20 and a's 30.
+    assert_eq!(got, [(40, 0), (20, 1), (30, 0)]);
+    // peek_time looks as try_recv does, and agrees with it.
+    b.try_send_at(note(5), 60);
+    a.try_send_at(note(6), 50);
+    assert_eq!(stream.peek_time(), Some(50));
+    assert_eq!(stream.try_recv().unwrap().time, 50);
+}
+
+/// A loss at the end of a source (nothing sent after it) comes after
+/// everything that source sent and in time order with the other sources:
+/// found when the source's last event is taken, not at the next look
+/// (which comes only after b's 40, seen at this one).
+#[test]
+fn a_loss_at_the_end_of_a_source_comes_in_time_order_with_the_others() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(2).build_merged();
+    a.try_send_at(note(1), 10);
+    a.try_send_at(note(6), 12);
+    assert!(!a.try_send_at(note(2), 30)); // lost, nothing after it
+    b.try_send_at(note(3), 20);
+    b.try_send_at(note(4), 40);
+    assert_eq!(
+        take_all(&mut stream),
+        [
+            (10, 0, Got::Msg(note(1))),
+            (12, 0, Got::Msg(note(6))),
+            (20, 1, Got::Msg(note(3))),
+            (30, 0, Got::Lost(1)),
+            (40, 1, Got::Msg(note(4))),
+        ]
+    );
+    // Then the source sends again: the loss entry it writes first was
+    // reported already, and is not reported twice.
+    assert!(a.try_send_at(note(5), 50));
+    assert_eq!(take_all(&mut stream), [(50, 0, Got::Msg(note(5)))]);
+    assert_eq!(stream.lost(), 1);
+}
+
+/// A loss that happens after a look, while the stream still holds the
+/// source's earlier event, is reported right after that event (before the
+/// source's later events), exactly once.
+#[test]
+fn a_loss_after_a_look_is_reported_right_after_the_event_before_it() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(1).build_merged();
+    a.try_send_at(note(1), 10);
+    b.try_send_at(note(2), 5);
+    assert_eq!(stream.try_recv().unwrap().time, 5); // a look: a's 10 seen
+    assert!(!a.try_send_at(note(3), 15)); // lost: a's 10 fills it
+    let first = stream.try_recv().unwrap();
+    assert_eq!((first.time, first.source), (10, 0));
+    assert!(a.try_send_at(note(4), 20)); // the loss entry, then this
+    assert_eq!(
+        take_all(&mut stream),
+        [(15, 0, Got::Lost(1)), (20, 0, Got::Msg(note(4)))]
+    );
+    assert_eq!(stream.lost(), 1);
+}
+
+/// `pop_into` takes what the stream saw and looks once more when it runs
+/// out, at most once a call.
+#[test]
+fn pop_into_takes_everything_published_before_it_in_order() {
+    use bbx_midi::MidiEvent;
+    let ([mut a, mut b, mut c], mut stream) = MidiStream::builder().build_merged();
+    a.try_send_at(note(1), 30);
+    b.try_send_at(note(2), 10);
+    assert_eq!(stream.peek_time(), Some(10)); // a look
+    c.try_send_at(note(3), 20);
+    let mut out = [MidiEvent::default(); 8];
+    assert_eq!(stream.pop_into(&mut out), 3);
+    let times: Vec<_> = out[..3].iter().map(|e| e.time).collect();
+    assert_eq!(times, [10, 30, 20], "seen first, then the next look");
+    assert_eq!(stream.pop_into(&mut out), 0);
+}
+
 #[test]
 fn sysex_from_several_sources_come_whole_each() {
     let ([mut a, mut b], mut stream) = MidiStream::builder().sysex_bytes(64).build_merged();

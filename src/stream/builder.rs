@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use super::MAX_SYSEX_BYTES;
 use super::entry::RESERVE;
 use super::merge::MidiStream;
+use super::queue::Queue;
 use super::receive::SourceRx;
 use super::source::StreamSource;
 use super::sysex::{Assembly, SysExKind};
@@ -234,15 +235,12 @@ impl StreamBuilder {
                 peak_entries: 0,
                 peak_sysex_bytes: 0,
             });
-            consumers.push(SourceRx {
-                entries: entries_rx,
-                bytes: bytes_rx,
-                reported: 0,
-                committed: 0,
-            });
+            consumers.push(SourceRx::new(entries_rx, bytes_rx));
         }
         let stream = MidiStream {
             sources: consumers.into_boxed_slice(),
+            queue: Queue::new(n),
+            looked: None,
             // Filled with a byte other than 0, which makes it a write of
             // every page here rather than zeroed pages the kernel maps on
             // first touch: the audio thread, which copies each SysEx into

@@ -5,7 +5,7 @@
 
 use super::entry::{Entry, MAX_LOST_NARROW, TAG_LOST, TAG_LOST_WIDE, TAG_MORE};
 use super::later;
-use super::receive::SourceRx;
+use super::receive::{Head, SourceRx};
 use super::source::StreamSource;
 
 impl Entry {
@@ -67,6 +67,26 @@ impl StreamSource {
 }
 
 impl SourceRx {
+    /// Losses after everything the source published, when the stream has
+    /// taken all it saw of it: the ring's drop report, if the producer
+    /// published nothing since. Loads the loss total (a line the producer
+    /// writes only when it loses messages), and only when that total is
+    /// past what was handed out, the drop report.
+    pub(super) fn trailing(&mut self) -> Option<Head> {
+        self.seen_lost = self.seen_lost.wrapping_add(self.entries.take_dropped());
+        if self.seen_lost == self.reported {
+            return None;
+        }
+        // `None` when the producer published since the look: the report it
+        // wrote before that is read in place at the next look.
+        let report = self.entries.dropped_at_end()?;
+        let count = report.total.wrapping_sub(self.reported);
+        (count != 0).then_some(Head::Trailing {
+            count,
+            time: report.mark,
+        })
+    }
+
     /// If `entry`, the oldest, is a loss report: its count and how many
     /// entries it takes. The continuation of a wide one was committed with
     /// it.

@@ -1,13 +1,55 @@
 //! The merge: every source's events into one time-ordered stream.
+//!
+//! # Looking, then merging
+//!
+//! Finding the next event by asking every source for its head each time
+//! costs a load of each source's published index per event taken, and
+//! with producers on other cores each of those loads is of a line another
+//! core writes: the cost per event grew with the number of sources. The
+//! merge instead **looks** at the sources now and then: a look loads each
+//! source's index once and notes how many entries it had published; the
+//! stream then takes events from what it saw, keeping each source whose
+//! next event it knows in a [`Queue`] keyed by that event's stamp. Taking
+//! an event reads the source's entries within what was seen (answered
+//! from the consumer's cached index, no shared load) and moves its key:
+//! O(log k) for the k sources with something waiting, whatever the number
+//! of sources. A source that runs out of what was seen leaves the queue
+//! until the next look, after a check for losses at its end (a load of a
+//! line its producer writes only when it loses messages).
+//!
+//! The stream looks:
+//!
+//! * for [`MidiStream::try_recv`], [`MidiStream::peek_time`] and
+//!   [`MidiStream::pop_into`]: when it has taken everything it saw, at
+//!   most once a call;
+//! * for a [`BlockScheduler`](crate::BlockScheduler): at the first
+//!   [`next_event`](crate::BlockScheduler::next_event) of each block, and
+//!   then not again in that block. An event published after that comes in
+//!   the next block (late, at frame 0, if it was due): with a latency of
+//!   a block or more, nothing published during a block is due in it
+//!   unless it was already late.
+//!
+//! A look loads every source's published index once. A source whose next
+//! event the stream knows keeps its place in the queue (whatever it
+//! published since comes after that event); the others are queued with
+//! their next event, if they have one.
+//!
+//! An event published after a look is never lost and never out of order
+//! within its source; across sources it may come after an event stamped
+//! later than it that the stream had seen (it arrived after the look).
+//!
+//! The queue is sized for the sources when the stream is built, and keys
+//! sources by index: a source handed over later would bring its slot with
+//! the hand-over (a larger queue and source table, allocated by the
+//! thread that adds it, swapped in at a look).
 
 use crate::event::{Event, MidiEvent, Received};
-use crate::message::MidiMessage;
 use alloc::boxed::Box;
 use core::fmt;
 
 use super::builder::{Protocol, StreamBuilder};
 use super::entry::TAG_SYSEX;
-use super::later;
+use super::queue::{Key, Queue};
 use super::receive::{Head, SourceRx};
 
 /// Decides which events [`MidiStream::next_for`] takes, by their stamps.
@@ -20,6 +62,10 @@ pub(crate) trait Picker {
     /// Takes an event stamped `time`, which [`takes`](Self::takes) said yes
     /// to.
     fn take(&mut self, time: u32) -> Self::Out;
+    /// When the stream looks at its sources: `Some(block)`, at the first
+    /// call with a block number other than the last look's (a scheduler,
+    /// once per audio block); `None`, when it has taken everything it saw.
+    fn block(&self) -> Option<u64>;
 }
 
 /// Takes every event, as it comes.
@@ -31,15 +77,25 @@ impl Picker for Everything {
         true
     }
     fn take(&mut self, _: u32) {}
+    fn block(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// The audio thread's end of a stream: every source's events, merged in
 /// time order. Made by [`MidiStream::builder`].
 ///
-/// `Send`, not `Sync`. Every method is wait-free, bounded by the number of
-/// sources, and never allocates.
+/// `Send`, not `Sync`. Every method is wait-free and never allocates.
+/// Taking an event costs O(log k) for the k sources with events waiting;
+/// a look at the sources (see [`try_recv`](Self::try_recv)) costs one load
+/// of each source's published index that had nothing waiting.
 pub struct MidiStream {
     pub(super) sources: Box<[SourceRx]>,
+    /// The sources whose next event is known, by its stamp.
+    pub(super) queue: Queue,
+    /// The block number of the last look, for a picker that looks once a
+    /// block.
+    pub(super) looked: Option<u64>,
     /// Where a SysEx is copied to be lent out: the SysEx capacity.
     pub(super) scratch: Box<[u8]>,
     pub(super) capacity: usize,
@@ -60,70 +116,145 @@ impl MidiStream {
         StreamBuilder::default()
     }
 
-    /// The source whose next event is the earliest, and that event.
-    #[inline]
-    fn select(&mut self) -> Option<(usize, Head)> {
-        let mut best: Option<(usize, Head)> = None;
+    /// Looks at every source: what it has published, and for a source
+    /// that had nothing waiting, the losses at its end. A source in the
+    /// queue keeps its place there (what it published since comes after
+    /// the event the queue holds), but all it published is now seen: an
+    /// event due in this block is taken in it.
+    fn look(&mut self) {
         for (index, source) in self.sources.iter_mut().enumerate() {
-            if let Some(head) = source.head() {
-                if best.is_none_or(|(_, b)| later(b.time(), head.time())) {
-                    best = Some((index, head));
-                }
+            if source.next.is_some() {
+                source.see();
+                continue;
+            }
+            if let Some(head) = source.look() {
+                source.next = Some(head);
+                self.queue.push(Key {
+                    time: head.time(),
+                    source: index as u32,
+                });
             }
         }
-        best
+    }
+
+    /// Looks if `picker` says so: a new block, or (for a picker without
+    /// blocks) nothing left of what the last look saw.
+    #[inline]
+    fn look_for<P: Picker>(&mut self, picker: &P) {
+        match picker.block() {
+            Some(block) if self.looked != Some(block) => {
+                self.looked = Some(block);
+                self.look();
+            }
+            Some(_) => {}
+            None if self.queue.is_empty() => self.look(),
+            None => {}
+        }
+    }
+
+    /// Takes the event of the source whose key is at `at` in the queue,
+    /// and queues that source's next event among those seen (or the losses
+    /// at its end), if any.
+    #[inline]
+    fn take_at(&mut self, at: usize) -> (Key, Event<'_>) {
+        let key = self.queue.keys()[at];
+        let Self {
+            sources,
+            queue,
+            scratch,
+            lost,
+            ..
+        } = self;
+        let source = &mut sources[key.source as usize];
+        let head = source.next.take();
+        debug_assert!(head.is_some(), "a queued source knows its next event");
+        let event = match head {
+            Some(head) => source.take(head, scratch),
+            None => Event::Lost { count: 0 },
+        };
+        match source.head() {
+            Some(next) => {
+                source.next = Some(next);
+                queue.replace(
+                    at,
+                    Key {
+                        time: next.time(),
+                        source: key.source,
+                    },
+                );
+            }
+            None => queue.remove(at),
+        }
+        if let Event::Lost { count } = event {
+            *lost = lost.wrapping_add(count);
+        }
+        (key, event)
     }
 
     /// Takes the next event `picker` takes: the earliest stamped of the
-    /// sources' next events if the picker takes it; if not, the first
-    /// other source's next event the picker takes (a misdated stamp must
+    /// sources' next events as the stream last saw them, if the picker
+    /// takes it; if not, of the other sources' next events the picker
+    /// takes, the one of the lowest source index (a misdated stamp must
     /// not wait behind events that are not due yet).
     #[inline]
     pub(crate) fn next_for<P: Picker>(&mut self, picker: &mut P) -> Option<(P::Out, Received<'_>)> {
-        let (mut source, mut head) = self.select()?;
-        if !picker.takes(head.time()) {
-            (source, head) = self
-                .sources
-                .iter_mut()
+        self.look_for(picker);
+        let first = self.queue.first()?;
+        let at = if picker.takes(first.time) {
+            0
+        } else {
+            // O(k) in the sources waiting, once a block for a scheduler
+            // (the call that ends it), and no shared load.
+            self.queue
+                .keys()
+                .iter()
                 .enumerate()
-                .find_map(|(index, source)| {
-                    source
-                        .head()
-                        .filter(|head| picker.takes(head.time()))
-                        .map(|head| (index, head))
-                })?;
-        }
-        let time = head.time();
-        let picked = picker.take(time);
-        let event = self.sources[source].take(head, &mut self.scratch);
-        if let Event::Lost { count } = event {
-            self.lost = self.lost.wrapping_add(count);
-        }
+                .skip(1)
+                .filter(|(_, key)| picker.takes(key.time))
+                .min_by_key(|(_, key)| key.source)
+                .map(|(at, _)| at)?
+        };
+        let picked = picker.take(self.queue.keys()[at].time);
+        let (key, event) = self.take_at(at);
         Some((
             picked,
             Received {
-                time,
-                source,
+                time: key.time,
+                source: key.source as usize,
                 event,
             },
         ))
     }
 
-    /// Takes the next event of the stream: the earliest stamped of the
-    /// sources' next events, or `None` if there is none. A SysEx is lent
-    /// until the next call.
+    /// Takes the next event of the stream, or `None` if there is none. A
+    /// SysEx is lent until the next call.
     ///
-    /// Wait-free (bounded by the number of sources; a SysEx costs a copy of
-    /// its bytes); never allocates.
+    /// The event is the earliest stamped (the lower source index on a tie)
+    /// of the sources' next events as the stream last saw them. The stream
+    /// looks at the sources again when it has taken everything it saw: an
+    /// event published after a look comes after the events of other
+    /// sources seen at that look, even stamped later; within a source the
+    /// order is always the order sent. So, called until `None` once per
+    /// audio block, each block takes everything published before its first
+    /// call in time order, and `None` means nothing was waiting at the last
+    /// look.
+    ///
+    /// Wait-free; never allocates. O(log k) for the k sources with events
+    /// waiting; a call that looks adds a load of each source's published
+    /// index (a SysEx costs a copy of its bytes).
     ///
     /// ```
     /// use bbx_midi::{Event, MidiMessage, MidiStream};
     ///
     /// let ([mut a, mut b], mut stream) = MidiStream::builder().build_merged();
     /// a.try_send_at(MidiMessage::STOP, 30);
+    /// a.try_send_at(MidiMessage::CONTINUE, 40);
     /// b.try_send_at(MidiMessage::START, 20);
+    /// let first = stream.try_recv().unwrap(); // a look: all three seen
+    /// assert_eq!((first.source, first.time), (1, 20));
+    /// b.try_send_at(MidiMessage::TIMING_CLOCK, 35); // after the look...
     /// let times: Vec<_> = std::iter::from_fn(|| stream.try_recv().map(|r| (r.source, r.time))).collect();
-    /// assert_eq!(times, [(1, 20), (0, 30)]);
+    /// assert_eq!(times, [(0, 30), (0, 40), (1, 35)]); // ...after what it saw
     /// ```
     pub fn try_recv(&mut self) -> Option<Received<'_>> {
         self.next_for(&mut Everything)
@@ -131,7 +262,7 @@ impl MidiStream {
     }
 
     /// The time of the event [`try_recv`](Self::try_recv) would take, or
-    /// `None` if there is none.
+    /// `None` if there is none. Looks at the sources as `try_recv` does.
     ///
     /// ```
     /// let (mut source, mut stream) = bbx_midi::MidiStream::builder().build();
@@ -140,12 +271,15 @@ impl MidiStream {
     /// assert_eq!(stream.peek_time(), Some(7));
     /// ```
     pub fn peek_time(&mut self) -> Option<u32> {
-        self.select().map(|(_, head)| head.time())
+        self.look_for(&Everything);
+        self.queue.first().map(|key| key.time)
     }
 
     /// Moves the next short messages, with their times, into the front of
-    /// `out`, in stream order, and returns how many. Stops early before a
-    /// SysEx or a loss, which [`try_recv`](Self::try_recv) takes.
+    /// `out`, in stream order (as [`try_recv`](Self::try_recv) takes them),
+    /// and returns how many. Stops early before a SysEx or a loss, which
+    /// [`try_recv`](Self::try_recv) takes. Looks at the sources at most
+    /// once, when it has taken everything it saw.
     ///
     /// For a [`Protocol::Midi1`] stream only: a MIDI 2.0 stream delivers
     /// packets, which a [`MidiEvent`] cannot hold, so there it takes
@@ -166,19 +300,30 @@ impl MidiStream {
     /// ```
     pub fn pop_into(&mut self, out: &mut [MidiEvent]) -> usize {
         let mut n = 0;
+        let mut looked = false;
         while n < out.len() {
-            let Some((source, Head::Entry(entry))) = self.select() else {
-                break;
-            };
-            if entry.tag() >= TAG_SYSEX {
-                break;
+            if self.queue.is_empty() {
+                if looked {
+                    break;
+                }
+                looked = true;
+                self.look();
             }
-            self.sources[source].entries.try_pop();
-            out[n] = MidiEvent {
-                message: MidiMessage::from_stored(entry.data),
-                time: entry.time,
+            let Some(first) = self.queue.first() else {
+                break;
             };
-            n += 1;
+            match self.sources[first.source as usize].next {
+                Some(Head::Entry(entry)) if entry.tag() < TAG_SYSEX => {}
+                _ => break,
+            }
+            let (key, event) = self.take_at(0);
+            if let Event::Message(message) = event {
+                out[n] = MidiEvent {
+                    message,
+                    time: key.time,
+                };
+                n += 1;
+            }
         }
         n
     }

@@ -86,6 +86,7 @@ mod builder;
 mod entry;
 mod loss;
 mod merge;
+mod queue;
 mod receive;
 mod send;
 mod source;

@@ -29,6 +29,13 @@ impl Head {
 }
 
 /// The audio thread's end of one source.
+///
+/// The merge reads a source only as far as it saw when it last looked
+/// ([`look`](Self::look), [`see`](Self::see)): `ready` counts those
+/// entries, and every read within them is answered from the consumer's
+/// cached copy of the producer's index, so that a source costs the audio
+/// thread one load of a line its producer writes per look, not one per
+/// event taken.
 #[derive(Debug)]
 pub(super) struct SourceRx {
     pub(super) entries: Consumer<Entry>,
@@ -37,20 +44,60 @@ pub(super) struct SourceRx {
     pub(super) reported: usize,
     /// The loss total covered by the loss entries taken so far.
     pub(super) committed: usize,
+    /// The source's loss total (wrapping) when the stream last loaded it.
+    pub(super) seen_lost: usize,
+    /// Entries published when the stream last looked and not taken yet.
+    pub(super) ready: usize,
+    /// This source's next event, if the stream knows it: then the source
+    /// is in the merge's queue, stamped with its time.
+    pub(super) next: Option<Head>,
 }
 
 impl SourceRx {
-    /// The next event, without taking it. Loss entries for losses already
-    /// handed out (as trailing losses) are passed over.
+    /// A source's receiving end, seen empty.
+    pub(super) fn new(entries: Consumer<Entry>, bytes: Option<Consumer<u8>>) -> Self {
+        Self {
+            entries,
+            bytes,
+            reported: 0,
+            committed: 0,
+            seen_lost: 0,
+            ready: 0,
+            next: None,
+        }
+    }
+
+    /// Looks at what the source has published: its next event, or `None`
+    /// if it has nothing (then the stream looks again at its next look).
+    /// One load of the producer's index (and when it has nothing, one of
+    /// the loss total, a line the producer writes only when it loses
+    /// messages).
+    pub(super) fn look(&mut self) -> Option<Head> {
+        self.see();
+        self.head()
+    }
+
+    /// Notes what the source has published, for a source whose next event
+    /// is known already: one load of the producer's index.
+    #[inline]
+    pub(super) fn see(&mut self) {
+        self.ready = self.entries.len();
+    }
+
+    /// The next event among the entries seen at the last look, without
+    /// taking it. Loss entries for losses already handed out (as trailing
+    /// losses) are passed over. When those entries are all taken, the
+    /// losses after them, if nothing was published after them.
     pub(super) fn head(&mut self) -> Option<Head> {
         loop {
+            if self.ready == 0 {
+                return self.trailing();
+            }
+            // Within `ready`: answered from the cached index, no load.
             let Some(&entry) = self.entries.peek() else {
-                let report = self.entries.dropped_at_end()?;
-                let count = report.total.wrapping_sub(self.reported);
-                return (count != 0).then_some(Head::Trailing {
-                    count,
-                    time: report.mark,
-                });
+                debug_assert!(false, "an entry seen at the look is gone");
+                self.ready = 0;
+                return None;
             };
             if let Some((count, len)) = self.loss_report(&entry) {
                 // Handed out already, as trailing losses: `reported` runs
@@ -59,12 +106,20 @@ impl SourceRx {
                 // difference is that amount, for any counts).
                 if count <= self.reported.wrapping_sub(self.committed) {
                     self.committed = self.committed.wrapping_add(count);
-                    self.entries.skip(len);
+                    self.skip(len);
                     continue;
                 }
             }
             return Some(Head::Entry(entry));
         }
+    }
+
+    /// Takes `len` entries of those seen (one record, committed together).
+    #[inline]
+    fn skip(&mut self, len: usize) {
+        let skipped = self.entries.skip(len);
+        debug_assert_eq!(skipped, len);
+        self.ready = self.ready.saturating_sub(len);
     }
 
     /// Takes `head`, which [`head`](Self::head) just returned. A SysEx is
@@ -78,7 +133,7 @@ impl SourceRx {
             Head::Entry(entry) => entry,
         };
         if let Some((count, len)) = self.loss_report(&entry) {
-            self.entries.skip(len);
+            self.skip(len);
             self.committed = self.committed.wrapping_add(count);
             let count = self.committed.wrapping_sub(self.reported);
             self.reported = self.committed;
@@ -96,12 +151,12 @@ impl SourceRx {
                         pair[1] = entry.time;
                     }
                 }
-                self.entries.skip(1 + len.div_ceil(2));
+                self.skip(1 + len.div_ceil(2));
                 Event::Ump(Ump::from_words_unchecked(words))
             }
             tag if tag == TAG_SYSEX || tag & 0xE0 == TAG_SYSEX7 => {
                 // TAG_SYSEX7 and TAG_SYSEX8 share the top three bits.
-                self.entries.try_pop();
+                self.skip(1);
                 let len = entry.number();
                 let out = &mut scratch[..len];
                 // The source published these bytes before the entry we took.
@@ -129,7 +184,7 @@ impl SourceRx {
                 }
             }
             _ => {
-                self.entries.try_pop();
+                self.skip(1);
                 Event::Message(MidiMessage::from_stored(entry.data))
             }
         }
