@@ -270,9 +270,8 @@ impl crate::stream::Picker for BlockScheduler {
     fn takes(&self, time: u32) -> bool {
         !matches!(self.place(time), Place::Later)
     }
-    fn take(&mut self, time: u32) -> usize {
-        // `takes` said yes and nothing changed since: never `None`.
-        self.schedule(time).unwrap_or(self.next_frame)
+    fn try_take(&mut self, time: u32) -> Option<usize> {
+        self.schedule(time)
     }
     fn block(&self) -> Option<u64> {
         // Once a block: what is published during a block is not due in it

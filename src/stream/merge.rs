@@ -59,9 +59,9 @@ pub(crate) trait Picker {
     /// Whether an event stamped `time` is taken now. Does not change the
     /// picker.
     fn takes(&self, time: u32) -> bool;
-    /// Takes an event stamped `time`, which [`takes`](Self::takes) said yes
-    /// to.
-    fn take(&mut self, time: u32) -> Self::Out;
+    /// Takes an event stamped `time` if [`takes`](Self::takes) says yes
+    /// (one placement where asking first and then taking would make two).
+    fn try_take(&mut self, time: u32) -> Option<Self::Out>;
     /// When the stream looks at its sources: `Some(block)`, at the first
     /// call with a block number other than the last look's (a scheduler,
     /// once per audio block); `None`, when it has taken everything it saw.
@@ -76,7 +76,9 @@ impl Picker for Everything {
     fn takes(&self, _: u32) -> bool {
         true
     }
-    fn take(&mut self, _: u32) {}
+    fn try_take(&mut self, _: u32) -> Option<()> {
+        Some(())
+    }
     fn block(&self) -> Option<u64> {
         None
     }
@@ -122,12 +124,19 @@ impl MidiStream {
     /// the event the queue holds), but all it published is now seen: an
     /// event due in this block is taken in it.
     fn look(&mut self) {
+        // Two passes: first every source's published index, loads that do
+        // not depend on each other, so that the processor has many of
+        // them in flight at once (each is a line another core wrote);
+        // then the next events of the sources not queued, whose lines'
+        // loads overlap in the same way.
+        for source in self.sources.iter_mut() {
+            source.see();
+        }
         for (index, source) in self.sources.iter_mut().enumerate() {
             if source.next.is_some() {
-                source.see();
                 continue;
             }
-            if let Some(head) = source.look() {
+            if let Some(head) = source.head() {
                 source.next = Some(head);
                 self.queue.push(Key {
                     time: head.time(),
@@ -200,21 +209,23 @@ impl MidiStream {
     pub(crate) fn next_for<P: Picker>(&mut self, picker: &mut P) -> Option<(P::Out, Received<'_>)> {
         self.look_for(picker);
         let first = self.queue.first()?;
-        let at = if picker.takes(first.time) {
-            0
-        } else {
-            // O(k) in the sources waiting, once a block for a scheduler
-            // (the call that ends it), and no shared load.
-            self.queue
-                .keys()
-                .iter()
-                .enumerate()
-                .skip(1)
-                .filter(|(_, key)| picker.takes(key.time))
-                .min_by_key(|(_, key)| key.source)
-                .map(|(at, _)| at)?
+        let (at, picked) = match picker.try_take(first.time) {
+            Some(picked) => (0, picked),
+            None => {
+                // O(k) in the sources waiting, once a block for a
+                // scheduler (the call that ends it), and no shared load.
+                let at = self
+                    .queue
+                    .keys()
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .filter(|(_, key)| picker.takes(key.time))
+                    .min_by_key(|(_, key)| key.source)
+                    .map(|(at, _)| at)?;
+                (at, picker.try_take(self.queue.keys()[at].time)?)
+            }
         };
-        let picked = picker.take(self.queue.keys()[at].time);
         let (key, event) = self.take_at(at);
         Some((
             picked,

@@ -102,6 +102,7 @@ impl Queue {
         self.replace(at, last);
     }
 
+    #[inline]
     fn sift_up(&mut self, mut at: usize) {
         let key = self.keys[at];
         while at > 0 {
@@ -115,6 +116,7 @@ impl Queue {
         self.keys[at] = key;
     }
 
+    #[inline]
     fn sift_down(&mut self, mut at: usize) {
         let key = self.keys[at];
         loop {

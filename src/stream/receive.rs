@@ -31,7 +31,7 @@ impl Head {
 /// The audio thread's end of one source.
 ///
 /// The merge reads a source only as far as it saw when it last looked
-/// ([`look`](Self::look), [`see`](Self::see)): `ready` counts those
+/// ([`see`](Self::see)): `ready` counts those
 /// entries, and every read within them is answered from the consumer's
 /// cached copy of the producer's index, so that a source costs the audio
 /// thread one load of a line its producer writes per look, not one per
@@ -67,18 +67,8 @@ impl SourceRx {
         }
     }
 
-    /// Looks at what the source has published: its next event, or `None`
-    /// if it has nothing (then the stream looks again at its next look).
-    /// One load of the producer's index (and when it has nothing, one of
-    /// the loss total, a line the producer writes only when it loses
-    /// messages).
-    pub(super) fn look(&mut self) -> Option<Head> {
-        self.see();
-        self.head()
-    }
-
-    /// Notes what the source has published, for a source whose next event
-    /// is known already: one load of the producer's index.
+    /// Notes what the source has published: one load of the producer's
+    /// index. The entries seen are then read from the cached index.
     #[inline]
     pub(super) fn see(&mut self) {
         self.ready = self.entries.len();
@@ -88,6 +78,7 @@ impl SourceRx {
     /// taking it. Loss entries for losses already handed out (as trailing
     /// losses) are passed over. When those entries are all taken, the
     /// losses after them, if nothing was published after them.
+    #[inline]
     pub(super) fn head(&mut self) -> Option<Head> {
         loop {
             if self.ready == 0 {
@@ -124,6 +115,7 @@ impl SourceRx {
 
     /// Takes `head`, which [`head`](Self::head) just returned. A SysEx is
     /// copied into `scratch`.
+    #[inline]
     pub(super) fn take<'a>(&mut self, head: Head, scratch: &'a mut [u8]) -> Event<'a> {
         let entry = match head {
             Head::Trailing { count, .. } => {
