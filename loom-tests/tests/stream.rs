@@ -1,7 +1,10 @@
 //! Loom models of `MidiStream`: a loss is reported after every event its
 //! source sent before it and before any it sent after, also when nothing
 //! is sent after it (the drop report crosses threads without an entry in
-//! the ring); a SysEx sent in pieces is seen whole or not at all.
+//! the ring); a SysEx sent in pieces is seen whole or not at all; the
+//! merge's looks (each source's published index loaded once, its entries
+//! then read from the cached index, the loss total checked when they run
+//! out) lose nothing published between two looks.
 #![cfg(loom)]
 
 use bbx_midi::{Event, MidiMessage, MidiStream, SendError};
@@ -238,5 +241,52 @@ fn packets_of_several_entries_are_seen_whole_and_in_order() {
             .map(|(t, p)| (t as u32, p))
             .collect();
         assert_eq!(seen, expected);
+    });
+}
+
+/// Two sources, one producer sending to both while the audio thread takes:
+/// the stream looks at its sources only when it has taken all it saw, and
+/// reads each within what it saw. Whatever the interleaving, each source's
+/// story comes out exactly (losses in place, in the source's order), and
+/// nothing published between two looks is lost or repeated; a loss at the
+/// end of one source is reported once while the other still has events.
+#[test]
+fn the_merge_loses_nothing_published_between_looks() {
+    explore(Some(3), || {
+        let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(1).build_merged();
+        let sender = thread::spawn(move || {
+            let mut outcomes: [Vec<(u8, bool)>; 2] = [Vec::new(), Vec::new()];
+            let first = MidiMessage::START;
+            outcomes[0].push((first.status(), a.try_send_at(first, 1)));
+            let second = MidiMessage::CONTINUE;
+            outcomes[1].push((second.status(), b.try_send_at(second, 2)));
+            // Lost unless the audio thread took a's first already.
+            let third = MidiMessage::STOP;
+            outcomes[0].push((third.status(), a.try_send_at(third, 3)));
+            outcomes
+        });
+        let mut seen: [Vec<Seen>; 2] = [Vec::new(), Vec::new()];
+        let mut finished = false;
+        loop {
+            match stream.try_recv() {
+                Some(r) => {
+                    let item = match r.event {
+                        Event::Message(m) => Seen::Msg(m.status()),
+                        Event::Lost { count } => Seen::Lost(count),
+                        other => panic!("{other:?}"),
+                    };
+                    seen[r.source].push(item);
+                }
+                None if finished => break,
+                None => {
+                    finished = stream.is_abandoned();
+                    thread::yield_now();
+                }
+            }
+        }
+        let outcomes = sender.join().unwrap();
+        assert_eq!(seen[0], expected(&outcomes[0]), "{outcomes:?}");
+        assert_eq!(seen[1], expected(&outcomes[1]), "{outcomes:?}");
+        assert_eq!(stream.try_recv(), None, "reported once");
     });
 }

@@ -34,9 +34,16 @@
 //!
 //! * **Order.** Events of one source come out in the order it sent them.
 //!   Across sources the stream takes, each time, the earliest stamped of
-//!   the sources' next events (the lower source index on a tie). A
-//!   scheduler takes an event only when it is due, by which time the
-//!   earlier events of every source have normally arrived.
+//!   the sources' next events as it last saw them (the lower source index
+//!   on a tie). It looks at the sources (what each has published) when it
+//!   has taken everything it saw, and with a
+//!   [`BlockScheduler`](crate::BlockScheduler) at the first event of each
+//!   block: so a block takes, in time order, everything due that was
+//!   published before it began taking. An event published after a look
+//!   waits for the next one, behind what that look saw; it is never lost
+//!   and never out of its source's order. A scheduler takes an event only
+//!   when it is due, by which time the earlier events of every source have
+//!   normally arrived.
 //! * **SysEx whole or lost.** A SysEx may arrive in pieces (`midir` on
 //!   Windows cuts those over 1024 bytes; serial and BLE deliver bytes as
 //!   they come): the pieces are gathered out of the audio thread's sight
@@ -50,8 +57,11 @@
 //!   has a `try_push…` form that leaves the message with the caller and
 //!   counts nothing, for a producer that retries.
 //! * **Real-time.** Every method of both ends is wait-free and never
-//!   allocates; [`MidiStream`]'s are bounded by the number of sources.
-//!   Allocation happens in [`StreamBuilder::build`] and its siblings only.
+//!   allocates. Taking an event costs O(log k) for the k sources with
+//!   events waiting, and no load of a line another core writes beyond the
+//!   event's own; a look costs one load of each source's published index
+//!   (see `merge.rs`). Allocation happens in [`StreamBuilder::build`] and
+//!   its siblings only.
 //!
 //! # How it works
 //!
@@ -80,7 +90,8 @@
 //! | `sysex.rs` | SysEx staging: classifying bytes, gathering pieces in the byte ring, publishing them whole |
 //! | `loss.rs` | loss reports: counting a loss, its entry, and reading it back |
 //! | `receive.rs` | the audio thread's end of one source: its next event, taking it |
-//! | `merge.rs` | [`MidiStream`]: the merge of the sources, and what the scheduler calls |
+//! | `merge.rs` | [`MidiStream`]: looking at the sources and merging what was seen; why, and what it guarantees |
+//! | `queue.rs` | the merge's heap of the sources whose next event is known, by stamp then source |
 
 mod builder;
 mod entry;
