@@ -36,21 +36,27 @@ impl Head {
 /// cached copy of the producer's index, so that a source costs the audio
 /// thread one load of a line its producer writes per look, not one per
 /// event taken.
+///
+/// Laid out in cache lines (`repr(C)`, aligned to 64 bytes): a look
+/// touches the first (the entry ring's consumer and `ready`) and, for a
+/// source not queued, the second (its next event and loss counts); the
+/// byte ring's consumer, read only for a SysEx, is in the third.
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub(super) struct SourceRx {
     pub(super) entries: Consumer<Entry>,
-    pub(super) bytes: Option<Consumer<u8>>,
-    /// The source's loss total (wrapping) up to the last loss handed out.
-    pub(super) reported: usize,
-    /// The loss total covered by the loss entries taken so far.
-    pub(super) committed: usize,
-    /// The source's loss total (wrapping) when the stream last loaded it.
-    pub(super) seen_lost: usize,
     /// Entries published when the stream last looked and not taken yet.
     pub(super) ready: usize,
     /// This source's next event, if the stream knows it: then the source
     /// is in the merge's queue, stamped with its time.
     pub(super) next: Option<Head>,
+    /// The source's loss total (wrapping) when the stream last loaded it.
+    pub(super) seen_lost: usize,
+    /// The source's loss total (wrapping) up to the last loss handed out.
+    pub(super) reported: usize,
+    /// The loss total covered by the loss entries taken so far.
+    pub(super) committed: usize,
+    pub(super) bytes: Option<Consumer<u8>>,
 }
 
 impl SourceRx {
@@ -182,3 +188,8 @@ impl SourceRx {
         }
     }
 }
+
+// The layout the look relies on: the consumer and `ready` in one line.
+const _: () = assert!(
+    core::mem::offset_of!(SourceRx, ready) + core::mem::size_of::<usize>() <= 64
+);
