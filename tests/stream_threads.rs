@@ -383,3 +383,88 @@ fn midi2_packets_and_translated_midi1_from_two_threads() {
     keyboard.join().unwrap();
     assert_eq!((next, next_note), (events, events));
 }
+
+/// Eight sources in eight threads, stamped by one clock, taken block by
+/// block through a `BlockScheduler` as an audio callback takes them: every
+/// message once, in its source's order, and within each block in time
+/// order across sources (the block takes what its look saw, earliest
+/// first, ties to the lower source).
+#[test]
+fn eight_sources_in_threads_come_block_by_block_in_time_order() {
+    use bbx_midi::{BlockScheduler, MidiClock};
+    const SOURCES: usize = 8;
+    let per_source: u32 = if cfg!(miri) { 20 } else { 2_000 };
+    let clock = MidiClock::new();
+    let (sources, mut stream) = MidiStream::builder().capacity(4096).build_sources(SOURCES);
+    let senders: Vec<_> = sources
+        .into_iter()
+        .map(|mut source| {
+            thread::spawn(move || {
+                for seq in 0..per_source {
+                    let message = MidiMessage::pitch_bend_change(0, seq as u16).unwrap();
+                    while !source.try_send_at(message, clock.now_us()) {
+                        thread::yield_now();
+                    }
+                    // About one message every 20 µs from each source, so
+                    // that the sources' stamps interleave (not under Miri,
+                    // whose clock crawls).
+                    let until = clock.now_us() + 20;
+                    while !cfg!(miri) && clock.now_us() < until {
+                        std::hint::spin_loop();
+                    }
+                    if seq % 16 == 0 {
+                        thread::yield_now();
+                    }
+                }
+            })
+        })
+        .collect();
+    // 64-frame blocks at 48 kHz, played 2 ms after their stamps.
+    let mut scheduler = BlockScheduler::new(48_000.0, 2_000);
+    let mut next = [0u32; SOURCES];
+    let mut taken = 0u32;
+    let mut block_start = clock.now_us();
+    let mut idle_blocks = 0;
+    while taken < per_source * SOURCES as u32 && idle_blocks < 100_000 {
+        // A callback on time: the block begins when the clock says so.
+        while !cfg!(miri) && clock.now_us() < block_start {
+            thread::yield_now();
+        }
+        scheduler.begin_block(block_start, 64);
+        block_start += 1_333;
+        let mut last: Option<(u32, usize)> = None;
+        let mut any = false;
+        while let Some(s) = scheduler.next_event(&mut stream) {
+            let Event::Message(m) = s.event else {
+                panic!("nothing is lost: {:?}", s.event);
+            };
+            assert_eq!(
+                u32::from(m.pitch_bend().unwrap()),
+                next[s.source],
+                "source {}",
+                s.source
+            );
+            next[s.source] += 1;
+            if let Some((time, source)) = last {
+                let in_order = (s.time.wrapping_sub(time) as i32) > 0
+                    || (s.time == time && s.source >= source);
+                assert!(
+                    in_order,
+                    "block out of order: ({time}, {source}) then ({}, {})",
+                    s.time, s.source
+                );
+            }
+            last = Some((s.time, s.source));
+            taken += 1;
+            any = true;
+        }
+        idle_blocks = if any { 0 } else { idle_blocks + 1 };
+        if !any {
+            thread::yield_now();
+        }
+    }
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    assert_eq!(taken, per_source * SOURCES as u32);
+}

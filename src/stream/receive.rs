@@ -192,6 +192,4 @@ impl SourceRx {
 // The layout the look relies on: the consumer and `ready` in one line
 // (loom's cells are larger: the models check the protocol, not the layout).
 #[cfg(not(loom))]
-const _: () = assert!(
-    core::mem::offset_of!(SourceRx, ready) + core::mem::size_of::<usize>() <= 64
-);
+const _: () = assert!(core::mem::offset_of!(SourceRx, ready) + core::mem::size_of::<usize>() <= 64);
