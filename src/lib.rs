@@ -127,6 +127,7 @@ mod error;
 mod event;
 #[cfg(any(feature = "wmidi", feature = "midly"))]
 mod interop;
+pub mod io;
 mod message;
 pub mod parser;
 pub mod spsc;
