@@ -50,9 +50,8 @@ thread_local! {
 /// ends the process with a report (the call and its stack) at the first
 /// allocation, free, lock, sleep or other call it watches inside it.
 ///
-/// A panic inside the region leaves it before the panic message is made
-/// (see [`prepare`]), so a failed `assert!` reads as itself and not as
-/// the allocation of its message.
+/// A panic inside the region leaves it in the panic hook (see
+/// [`prepare`]).
 pub fn realtime<R>(f: impl FnOnce() -> R) -> R {
     let _region = Region::enter();
     f()
@@ -97,14 +96,28 @@ fn leave_all_regions() {
     }
 }
 
-/// Installs, once per process, a panic hook that leaves the panicking
-/// thread's real-time regions before the default hook formats the message
-/// (which allocates), so the panic is reported as a panic. Called by every
-/// region; call it earlier to keep the hook's own installation out of any
-/// measurement.
+/// Prepares the process, once; every scenario calls it first, before it
+/// builds what it checks.
+///
+/// * Pins glibc's mmap threshold at its default, 128 KiB. Left alone,
+///   glibc raises it after a large block is freed, and the next large
+///   block then comes from the heap, in pages an earlier scenario touched:
+///   a buffer the library forgot to touch before the audio thread does
+///   would fault only when its scenario runs first. Pinned, every block of
+///   128 KiB or more is fresh pages from the kernel, as in a new process.
+/// * Installs a panic hook that leaves the panicking thread's real-time
+///   regions, so that what follows the hook (the unwinding) is not
+///   reported as a violation. A panic whose message has arguments formats
+///   it (allocates) before any hook runs, so inside a region only a panic
+///   with a plain message (`assert!(x)`) reads as itself; any other is
+///   reported by RTSan as the allocation, with the panic's stack.
 pub fn prepare() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
+        // SAFETY: a documented glibc setting, changed before any thread
+        // of ours allocates concurrently.
+        let pinned = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024) };
+        assert_eq!(pinned, 1, "mallopt(M_MMAP_THRESHOLD) failed");
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             leave_all_regions();
