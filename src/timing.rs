@@ -448,6 +448,33 @@ impl BlockScheduler {
         self.latency_us as u32
     }
 
+    /// When frame `frame` of the current block plays, on the events'
+    /// clock: the placement turned around, without the latency. An event
+    /// stamped `time_at(f) - latency_us()` is placed at frame `f`; MIDI the
+    /// audio thread sends out at frame `f` is stamped `time_at(f)`, so that
+    /// its receiving end (a JACK port, a thread sending through `midir`)
+    /// delivers it as that frame plays. Frames past the block's end go on
+    /// at the same rate. 0 before the first [`begin_block`](Self::begin_block).
+    ///
+    /// Constant time; never allocates.
+    ///
+    /// ```
+    /// let mut scheduler = bbx_midi::BlockScheduler::new(50_000.0, 1_000); // 20 µs a frame
+    /// scheduler.begin_block(1_000_000, 500);
+    /// assert_eq!(scheduler.time_at(0), 1_000_000);
+    /// assert_eq!(scheduler.time_at(7), 1_000_140);
+    /// // What was stamped a latency before that time plays at that frame.
+    /// assert_eq!(scheduler.schedule((1_000_140 - 1_000) as u32), Some(7));
+    /// ```
+    pub fn time_at(&self, frame: usize) -> u64 {
+        if !self.synced {
+            return 0;
+        }
+        let time = self.start_us + frame as f64 * self.us_per_frame;
+        // Rounded to the nearest microsecond; `as` saturates at the ends.
+        (time + 0.5) as u64
+    }
+
     /// Changes the latency, for example when the sound card's blocks turn
     /// out longer than expected: with a latency shorter than a block, events
     /// from the start of each block come late. Takes effect with the next

@@ -42,7 +42,7 @@ pub fn verdict(
     let stats = run.stats;
     writeln!(
         out,
-        "audio: {} events in {} callbacks ({} played late, due in the missed callback; \
+        "audio: {} events in {} callbacks ({} played late, \
          {} misdated); timeline jumps taken: {}, late callbacks ridden out: {}",
         run.heard.len(),
         run.callbacks.len(),
