@@ -123,6 +123,8 @@ compile_error!(
 );
 
 mod buffer;
+#[cfg(feature = "alloc")]
+mod counters;
 mod error;
 mod event;
 #[cfg(any(feature = "wmidi", feature = "midly"))]
@@ -144,7 +146,7 @@ pub use error::{MidiError, SendError};
 pub use event::{Event, MidiEvent, Received, Scheduled};
 pub use message::{MessageKind, MidiMessage};
 #[cfg(feature = "alloc")]
-pub use stream::{MidiStream, Protocol, SourceStats, StreamBuilder, StreamSource};
+pub use stream::{MidiStream, Protocol, SourceMonitor, SourceStats, StreamBuilder, StreamSource};
 #[cfg(feature = "std")]
 pub use timing::MidiClock;
 pub use timing::{BlockScheduler, SchedulerStats};

@@ -17,6 +17,7 @@ enum Got {
     Msg(MidiMessage),
     SysEx(Vec<u8>),
     Lost(usize),
+    Ended,
 }
 
 /// Everything the stream has now, as (time, source, what).
@@ -27,6 +28,7 @@ fn take_all(stream: &mut MidiStream) -> Vec<(u32, usize, Got)> {
             Event::Message(m) => Got::Msg(m),
             Event::SysEx(bytes) => Got::SysEx(bytes.to_vec()),
             Event::Lost { count } => Got::Lost(count),
+            Event::Ended => Got::Ended,
             other => panic!("not in a MIDI 1.0 stream: {other:?}"),
         };
         got.push((received.time, received.source, what));
@@ -690,7 +692,11 @@ fn dropping_a_source_in_the_middle_of_a_sysex_reports_it_lost() {
     assert!(stream.is_abandoned());
     assert_eq!(
         take_all(&mut stream),
-        [(5, 0, Got::Msg(note(1))), (9, 0, Got::Lost(1))]
+        [
+            (5, 0, Got::Msg(note(1))),
+            (9, 0, Got::Lost(1)),
+            (9, 0, Got::Ended)
+        ]
     );
 }
 
@@ -926,6 +932,150 @@ fn a_source_must_hold_the_rate_times_the_latency() {
             assert_eq!(stats.peak_messages, capacity + 1);
         }
     }
+}
+
+// --------------------------------------------------- sources come and go
+
+#[test]
+fn a_dropped_source_ends_after_everything_it_sent_and_its_losses() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(1).build_merged();
+    assert!(a.try_send_at(note(1), 10));
+    assert!(!a.try_send_at(note(2), 20), "full: lost");
+    assert!(b.try_send_at(note(3), 15));
+    drop(a);
+    assert_eq!(
+        take_all(&mut stream),
+        [
+            (10, 0, Got::Msg(note(1))),
+            (15, 1, Got::Msg(note(3))),
+            (20, 0, Got::Lost(1)),
+            (20, 0, Got::Ended),
+        ]
+    );
+    assert_eq!(stream.sources(), 1, "its slot is freed");
+    assert!(!stream.is_abandoned());
+    drop(b);
+    assert_eq!(take_all(&mut stream), [(15, 1, Got::Ended)]);
+    assert!(stream.is_abandoned());
+}
+
+#[test]
+fn a_source_that_sent_nothing_ends_at_the_streams_latest_time() {
+    let ([mut a, b], mut stream) = MidiStream::builder().build_merged();
+    assert!(a.try_send_at(note(1), 500));
+    stream.try_recv();
+    drop(b);
+    assert_eq!(take_all(&mut stream), [(500, 1, Got::Ended)]);
+}
+
+#[test]
+fn an_added_source_takes_the_lowest_free_slot_and_is_merged_by_time() {
+    let ([mut a, b], mut stream) = MidiStream::builder().max_sources(4).build_merged();
+    let mut adder = stream.adder().expect("the first call gives it");
+    assert!(stream.adder().is_none(), "only once");
+    let mut c = adder.add().unwrap();
+    assert_eq!(c.index(), 2);
+    assert!(c.try_send_at(note(7), 5));
+    assert!(a.try_send_at(note(1), 10));
+    assert_eq!(
+        take_all(&mut stream),
+        [(5, 2, Got::Msg(note(7))), (10, 0, Got::Msg(note(1)))]
+    );
+    assert_eq!(stream.sources(), 3);
+    // Slot 1 comes back only once its source's end was taken.
+    drop(b);
+    let e = adder.add().unwrap();
+    assert_eq!(e.index(), 3);
+    // It sent nothing: its end is stamped with the stream's latest time.
+    assert_eq!(take_all(&mut stream), [(10, 1, Got::Ended)]);
+    let mut d = adder.add().unwrap();
+    assert_eq!(d.index(), 1);
+    assert!(d.try_send_at(note(9), 20));
+    assert_eq!(take_all(&mut stream), [(20, 1, Got::Msg(note(9)))]);
+}
+
+#[test]
+fn adding_past_the_most_sources_is_refused_until_one_ends() {
+    use bbx_midi::stream::AddError;
+    let (a, mut stream) = MidiStream::builder().max_sources(2).build();
+    let mut adder = stream.adder().unwrap();
+    let b = adder.add().unwrap();
+    assert_eq!(adder.add().unwrap_err(), AddError::Full { max: 2 });
+    assert_eq!(adder.room(), 0);
+    drop(a);
+    assert_eq!(
+        adder.add().unwrap_err(),
+        AddError::Full { max: 2 },
+        "not ended yet"
+    );
+    assert_eq!(take_all(&mut stream), [(0, 0, Got::Ended)]);
+    assert_eq!(adder.room(), 1);
+    assert_eq!(adder.add().unwrap().index(), 0);
+    drop(b);
+}
+
+#[test]
+fn an_added_source_has_its_own_room() {
+    use bbx_midi::stream::AddError;
+    let (_a, mut stream) = MidiStream::builder()
+        .capacity(4)
+        .sysex_bytes(16)
+        .max_sources(3)
+        .build();
+    let mut adder = stream.adder().unwrap();
+    let mut small = adder.add_with(1, 0).unwrap();
+    assert_eq!((small.capacity(), small.sysex_capacity()), (1, 0));
+    assert!(small.try_send_at(note(1), 0));
+    assert!(!small.try_send_at(note(2), 0), "room for one");
+    assert_eq!(
+        small.try_send_bytes_at(&[0xF0, 1, 0xF7], 0),
+        Err(SendError::TooLarge { len: 3, max: 0 })
+    );
+    assert_eq!(adder.add_with(0, 0).unwrap_err(), AddError::ZeroCapacity);
+    assert_eq!(
+        adder.add_with(8, 17).unwrap_err(),
+        AddError::SysExTooLarge { asked: 17, max: 16 }
+    );
+    let mut big = adder.add_with(8, 16).unwrap();
+    big.try_send_bytes_at(&sysex(16, 0), 1).unwrap();
+    assert_eq!(
+        events(&mut stream),
+        [Got::Msg(note(1)), Got::Lost(2), Got::SysEx(sysex(16, 0))]
+    );
+}
+
+#[test]
+fn the_adder_says_when_the_stream_is_gone_and_keeps_it_open_while_it_lives() {
+    use bbx_midi::stream::AddError;
+    let (a, mut stream) = MidiStream::builder().max_sources(2).build();
+    let mut adder = stream.adder().unwrap();
+    drop(a);
+    stream.try_recv();
+    assert!(!stream.is_abandoned(), "the adder may still add");
+    drop(stream);
+    assert_eq!(adder.add().unwrap_err(), AddError::Closed);
+    let (a, mut stream) = MidiStream::builder().max_sources(2).build();
+    let adder = stream.adder().unwrap();
+    drop((a, adder));
+    assert_eq!(take_all(&mut stream), [(0, 0, Got::Ended)]);
+    assert!(stream.is_abandoned());
+}
+
+#[test]
+fn a_monitor_reads_a_sources_stats_from_another_thread() {
+    let (mut source, _stream) = MidiStream::builder().capacity(4).sysex_bytes(8).build();
+    let monitor = source.monitor();
+    assert_eq!(monitor.stats(), bbx_midi::SourceStats::default());
+    let sender = std::thread::spawn(move || {
+        for i in 0..6 {
+            source.try_send_at(note(i), 0);
+        }
+        source.try_send_bytes_at(&[0xF0, 1, 2, 0xF7], 0).ok();
+        source.stats()
+    });
+    let own = sender.join().unwrap();
+    assert_eq!(monitor.stats(), own);
+    assert_eq!((own.sent, own.lost, own.peak_messages), (4, 3, 4));
 }
 
 // ------------------------------------------------------------------- merge

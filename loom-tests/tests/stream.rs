@@ -22,14 +22,21 @@ enum Seen {
     Lost(usize),
 }
 
-/// Takes events until the stream is abandoned and empty.
+/// Takes events until the stream is abandoned and empty: what it saw
+/// before the source's end, which must come once, last.
 fn take_until_abandoned(stream: &mut MidiStream) -> Vec<Seen> {
     let mut seen: Vec<Seen> = Vec::new();
     let mut finished = false;
+    let mut ended = false;
     loop {
         match stream.try_recv() {
             Some(received) => {
+                assert!(!ended, "{:?} after the source's end", received.event);
                 let item = match received.event {
+                    Event::Ended => {
+                        ended = true;
+                        continue;
+                    }
                     Event::Message(m) => Seen::Msg(m.status()),
                     Event::SysEx(bytes) => Seen::SysEx(bytes.to_vec()),
                     Event::Lost { count } => Seen::Lost(count),
@@ -42,7 +49,10 @@ fn take_until_abandoned(stream: &mut MidiStream) -> Vec<Seen> {
                     (_, item) => seen.push(item),
                 }
             }
-            None if finished => return seen,
+            None if finished => {
+                assert!(ended, "the source's end was not reported");
+                return seen;
+            }
             None => {
                 finished = stream.is_abandoned();
                 thread::yield_now();
@@ -146,6 +156,9 @@ fn each_loss_is_reported_with_its_own_time() {
         let mut finished = false;
         loop {
             match stream.try_recv() {
+                // The source's end, last (the comparison below would show
+                // anything after it).
+                Some(r) if r.event == Event::Ended => {}
                 Some(r) => seen.push((r.time, matches!(r.event, Event::Lost { .. }))),
                 None if finished => break,
                 None => {
@@ -225,6 +238,7 @@ fn packets_of_several_entries_are_seen_whole_and_in_order() {
             match stream.try_recv() {
                 Some(r) => match r.event {
                     Event::Ump(packet) => seen.push((r.time, packet)),
+                    Event::Ended => {}
                     other => panic!("{other:?}"),
                 },
                 None if finished => break,
@@ -266,13 +280,19 @@ fn the_merge_loses_nothing_published_between_looks() {
             outcomes
         });
         let mut seen: [Vec<Seen>; 2] = [Vec::new(), Vec::new()];
+        let mut ended = [false; 2];
         let mut finished = false;
         loop {
             match stream.try_recv() {
                 Some(r) => {
+                    assert!(!ended[r.source], "after source {}'s end", r.source);
                     let item = match r.event {
                         Event::Message(m) => Seen::Msg(m.status()),
                         Event::Lost { count } => Seen::Lost(count),
+                        Event::Ended => {
+                            ended[r.source] = true;
+                            continue;
+                        }
                         other => panic!("{other:?}"),
                     };
                     seen[r.source].push(item);
@@ -287,6 +307,101 @@ fn the_merge_loses_nothing_published_between_looks() {
         let outcomes = sender.join().unwrap();
         assert_eq!(seen[0], expected(&outcomes[0]), "{outcomes:?}");
         assert_eq!(seen[1], expected(&outcomes[1]), "{outcomes:?}");
+        assert_eq!(ended, [true, true], "each source's end, once");
         assert_eq!(stream.try_recv(), None, "reported once");
+    });
+}
+
+/// A source added from another thread while the audio thread looks: its
+/// receiving end is handed over through a ring and placed at a look, so
+/// everything it sent comes out once, in order, under its own index, then
+/// its end; the built source's end comes too, and before anything of a
+/// source that took its slot.
+#[test]
+fn a_source_added_while_the_stream_runs_is_seen_whole_then_ends() {
+    explore(Some(2), || {
+        let (first, mut stream) = MidiStream::builder().capacity(2).max_sources(2).build();
+        let mut adder = stream.adder().unwrap();
+        drop(first);
+        let sender = thread::spawn(move || {
+            let mut source = adder.add().unwrap();
+            assert!(source.try_send_at(MidiMessage::START, 1));
+            assert!(source.try_send_at(MidiMessage::STOP, 2));
+            source.index()
+        });
+        let mut seen: [Vec<Event<'static>>; 2] = [Vec::new(), Vec::new()];
+        let mut finished = false;
+        loop {
+            match stream.try_recv() {
+                Some(r) => {
+                    let event = match r.event {
+                        Event::Message(m) => Event::Message(m),
+                        Event::Ended => Event::Ended,
+                        other => panic!("{other:?}"),
+                    };
+                    seen[r.source].push(event);
+                }
+                None if finished => break,
+                None => {
+                    finished = stream.is_abandoned();
+                    thread::yield_now();
+                }
+            }
+        }
+        // Slot 1, or slot 0 if the first source's end was taken (and its
+        // slot handed back) before the add: then after that end.
+        let index = sender.join().unwrap();
+        let added = [
+            Event::Message(MidiMessage::START),
+            Event::Message(MidiMessage::STOP),
+            Event::Ended,
+        ];
+        if index == 1 {
+            assert_eq!(seen[0], [Event::Ended]);
+            assert_eq!(seen[1], added);
+        } else {
+            assert_eq!(index, 0);
+            assert_eq!(seen[0][0], Event::Ended);
+            assert_eq!(seen[0][1..], added);
+            assert!(seen[1].is_empty());
+        }
+    });
+}
+
+/// A slot comes back for a new source only after the audio thread took the
+/// end of the one before: the adder waits (`Full`) until the retired end
+/// is handed back, then the new source takes the slot, and its events
+/// never come before the old source's end.
+#[test]
+fn a_slot_is_reused_only_after_its_source_ended() {
+    explore(Some(2), || {
+        let (first, mut stream) = MidiStream::builder().capacity(1).build();
+        let mut adder = stream.adder().unwrap();
+        drop(first);
+        let sender = thread::spawn(move || {
+            let mut source = loop {
+                match adder.add() {
+                    Ok(source) => break source,
+                    Err(bbx_midi::stream::AddError::Full { max: 1 }) => thread::yield_now(),
+                    Err(err) => panic!("{err}"),
+                }
+            };
+            assert_eq!(source.index(), 0);
+            assert!(source.try_send_at(MidiMessage::START, 5));
+        });
+        let mut seen = Vec::new();
+        let mut finished = false;
+        loop {
+            match stream.try_recv() {
+                Some(r) => seen.push((r.source, r.event == Event::Ended)),
+                None if finished => break,
+                None => {
+                    finished = stream.is_abandoned();
+                    thread::yield_now();
+                }
+            }
+        }
+        sender.join().unwrap();
+        assert_eq!(seen, [(0, true), (0, false), (0, true)]);
     });
 }

@@ -12,8 +12,12 @@
 //! them to the system clock after a late cycle, which moved events queued
 //! across it by up to 29 frames in a test here; frames never move.
 
-use jack::{Client, MidiIn, MidiOut, Port, ProcessScope, RawMidi};
+use std::time::{Duration, Instant};
 
+use jack::{Client, MidiIn, MidiOut, Port, PortId, ProcessScope, RawMidi};
+
+use super::{SwapReceiver, SwapSender, source_swap};
+use crate::stream::SourceAdder;
 use crate::{Event, MidiStream, StreamSource};
 
 /// JACK's frame counter, unwrapped to 64 bits, and turned into µs at the
@@ -134,6 +138,8 @@ pub struct JackMidiIn {
     source: StreamSource,
     clock: FrameClock,
     refused: u64,
+    /// New sources from a [`JackMidiWatch`], taken at the next read.
+    swap: Option<SwapReceiver>,
 }
 
 impl JackMidiIn {
@@ -152,7 +158,32 @@ impl JackMidiIn {
             source,
             clock: FrameClock::new(client.sample_rate()),
             refused: 0,
+            swap: None,
         })
+    }
+
+    /// The port, and a watch that ends its source when a sender goes away
+    /// (see [`JackMidiWatch`]); new sources come from `adder`.
+    ///
+    /// # Errors
+    ///
+    /// What JACK says when it refuses the port.
+    pub fn register_watched(
+        client: &Client,
+        name: &str,
+        source: StreamSource,
+        adder: SourceAdder,
+    ) -> Result<(Self, JackMidiWatch), jack::Error> {
+        let mut input = Self::register(client, name, source)?;
+        let (offer, take) = source_swap();
+        input.swap = Some(take);
+        let watch = JackMidiWatch {
+            port: input.port.name()?,
+            adder,
+            offer,
+            ends: 0,
+        };
+        Ok((input, watch))
     }
 
     /// Sends this cycle's events into the source, each stamped with its
@@ -160,6 +191,9 @@ impl JackMidiIn {
     /// the loss in the stream; bytes that are not MIDI are refused and
     /// counted ([`refused`](Self::refused)).
     pub fn read(&mut self, scope: &ProcessScope) -> usize {
+        if let Some(swap) = &mut self.swap {
+            swap.swap(&mut self.source);
+        }
         let start = self.clock.frames(scope.last_frame_time());
         let mut events = 0;
         for event in self.port.iter(scope) {
@@ -188,6 +222,85 @@ impl JackMidiIn {
 
     /// The port, to connect it or read its name.
     pub fn port(&self) -> &Port<MidiIn> {
+        &self.port
+    }
+}
+
+/// Ends a watched [`JackMidiIn`]'s source when a connection to its port
+/// goes away, so that the audio thread sees the sender leave: the stream
+/// delivers [`Event::Ended`] after everything the port delivered, and a
+/// synthesizer releases the notes it started (a sequencer stopped or a
+/// keyboard unplugged mid-note leaves none hanging). A new source, from
+/// the stream's [`SourceAdder`], takes its place for whoever connects
+/// next. A JACK port mixes its senders, so the end stands for all of them.
+///
+/// Call [`ports_connected`](Self::ports_connected) from the client's
+/// `NotificationHandler` (JACK's notification thread, which may allocate
+/// and wait: it makes the new source there, and drops the old one once
+/// the process callback has handed it back).
+pub struct JackMidiWatch {
+    port: String,
+    adder: SourceAdder,
+    offer: SwapSender,
+    ends: u64,
+}
+
+impl JackMidiWatch {
+    /// How long [`ports_connected`](Self::ports_connected) waits for the
+    /// process callback to take the new source: two cycles are enough; a
+    /// stopped server never takes it.
+    pub const SWAP_WAIT: Duration = Duration::from_millis(500);
+
+    /// What the client's `NotificationHandler::ports_connected` was told:
+    /// when `a` or `b` is the watched port and they were disconnected,
+    /// ends the port's source; returns whether it did.
+    pub fn ports_connected(
+        &mut self,
+        client: &Client,
+        a: PortId,
+        b: PortId,
+        connected: bool,
+    ) -> bool {
+        if connected {
+            return false;
+        }
+        let ours = [a, b].into_iter().any(|id| {
+            client
+                .port_by_id(id)
+                .and_then(|port| port.name().ok())
+                .is_some_and(|name| name == self.port)
+        });
+        ours && self.end_source()
+    }
+
+    /// Ends the port's source now: a new one is offered to the process
+    /// callback, and the old one dropped when it comes back.
+    pub fn end_source(&mut self) -> bool {
+        self.offer.collect();
+        let Ok(source) = self.adder.add() else {
+            return false;
+        };
+        if self.offer.offer(source).is_err() {
+            return false;
+        }
+        let deadline = Instant::now() + Self::SWAP_WAIT;
+        while Instant::now() < deadline && !self.offer.is_abandoned() {
+            if self.offer.collect() > 0 {
+                self.ends += 1;
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    }
+
+    /// Sources ended so far.
+    pub fn ends(&self) -> u64 {
+        self.ends
+    }
+
+    /// The watched port's name.
+    pub fn port_name(&self) -> &str {
         &self.port
     }
 }
@@ -267,6 +380,7 @@ impl JackMidiOut {
                     self.stats.lost = self.stats.lost.saturating_add(count as u64);
                     continue;
                 }
+                Event::Ended => continue,
                 _ => {
                     self.stats.refused += 1;
                     continue;

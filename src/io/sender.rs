@@ -207,6 +207,8 @@ impl Sender {
                         stats.lost = stats.lost.saturating_add(count as u64);
                         None
                     }
+                    // The audio thread's sending end was dropped.
+                    Event::Ended => None,
                     _ => {
                         stats.refused += 1;
                         None

@@ -6,6 +6,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::MAX_SYSEX_BYTES;
+use super::SourceAdder;
 use super::entry::RESERVE;
 use super::merge::MidiStream;
 use super::queue::Queue;
@@ -44,6 +45,8 @@ pub struct StreamBuilder {
     capacity: usize,
     sysex_bytes: usize,
     protocol: Protocol,
+    /// 0: as many as are built.
+    max_sources: usize,
 }
 
 impl Default for StreamBuilder {
@@ -52,6 +55,7 @@ impl Default for StreamBuilder {
             capacity: 256,
             sysex_bytes: 0,
             protocol: Protocol::Midi1,
+            max_sources: 0,
         }
     }
 }
@@ -132,6 +136,75 @@ impl StreamBuilder {
         self
     }
 
+    /// The most sources the stream holds at once, those built and those
+    /// added while it runs by its [`SourceAdder`](super::SourceAdder)
+    /// (default: the number built, so none can be added). Each slot costs
+    /// a few hundred bytes, allocated when the stream is built; a look at
+    /// the sources visits only those in use.
+    ///
+    /// ```
+    /// let (sources, mut stream) = bbx_midi::MidiStream::builder().max_sources(16).build_sources(2);
+    /// assert_eq!((sources.len(), stream.sources(), stream.max_sources()), (2, 2, 16));
+    /// assert!(stream.adder().unwrap().add().is_ok());
+    /// ```
+    pub fn max_sources(mut self, sources: usize) -> Self {
+        self.max_sources = sources;
+        self
+    }
+
+    /// The entry ring's slots for `capacity` messages of `protocol`.
+    fn entry_slots(capacity: usize, protocol: Protocol) -> Option<usize> {
+        // Entries: one a MIDI 1.0 message; two a 64-bit packet, and room for
+        // the largest packet (three) even at capacity 1.
+        let entries = match protocol {
+            Protocol::Midi1 => Some(capacity),
+            Protocol::Midi2 => capacity.checked_mul(2).map(|e| e.max(3)),
+        };
+        entries.and_then(|e| e.checked_add(RESERVE))
+    }
+
+    /// A source's two ends, its rings allocated.
+    pub(super) fn pair(
+        index: usize,
+        capacity: usize,
+        sysex_bytes: usize,
+        protocol: Protocol,
+    ) -> (StreamSource, SourceRx) {
+        let Some(slots) = Self::entry_slots(capacity, protocol) else {
+            panic!("MidiStream: capacity {capacity} is too large")
+        };
+        let (entries_tx, entries_rx) = SpscRingBuffer::new(slots);
+        let (bytes_tx, bytes_rx) = match sysex_bytes {
+            0 => (None, None),
+            bytes => {
+                let (tx, rx) = SpscRingBuffer::new(bytes);
+                (Some(tx), Some(rx))
+            }
+        };
+        let source = StreamSource {
+            entries: entries_tx,
+            bytes: bytes_tx,
+            index,
+            capacity,
+            protocol,
+            up: match protocol {
+                Protocol::Midi1 => None,
+                Protocol::Midi2 => Some(Box::new(Midi1ToMidi2::new())),
+            },
+            down: Midi2ToMidi1::new(),
+            pending: 0,
+            pending_time: 0,
+            last_time: 0,
+            assembly: Assembly::Idle,
+            kind: SysExKind::Bytes,
+            sent: 0,
+            peak_entries: 0,
+            peak_sysex_bytes: 0,
+            counters: None,
+        };
+        (source, SourceRx::new(entries_rx, bytes_rx))
+    }
+
     /// A stream with one source.
     ///
     /// ```
@@ -185,6 +258,7 @@ impl StreamBuilder {
             capacity,
             sysex_bytes,
             protocol,
+            max_sources,
         } = self;
         assert!(n > 0, "MidiStream: at least one source is needed, got 0");
         assert!(
@@ -195,51 +269,48 @@ impl StreamBuilder {
             sysex_bytes <= MAX_SYSEX_BYTES,
             "MidiStream: sysex_bytes {sysex_bytes} exceeds the maximum, {MAX_SYSEX_BYTES}"
         );
-        // Entries: one a MIDI 1.0 message; two a 64-bit packet, and room for
-        // the largest packet (three) even at capacity 1.
-        let entries = match protocol {
-            Protocol::Midi1 => Some(capacity),
-            Protocol::Midi2 => capacity.checked_mul(2).map(|e| e.max(3)),
-        };
-        let Some(slots) = entries.and_then(|e| e.checked_add(RESERVE)) else {
-            panic!("MidiStream: capacity {capacity} is too large")
-        };
+        assert!(
+            Self::entry_slots(capacity, protocol).is_some(),
+            "MidiStream: capacity {capacity} is too large"
+        );
+        let max = max_sources.max(n);
+        assert!(
+            u32::try_from(max).is_ok(),
+            "MidiStream: max_sources {max} is too large"
+        );
         let mut producers = Vec::with_capacity(n);
-        let mut consumers = Vec::with_capacity(n);
+        let mut sources = Vec::with_capacity(max);
         for index in 0..n {
-            let (entries_tx, entries_rx) = SpscRingBuffer::new(slots);
-            let (bytes_tx, bytes_rx) = match sysex_bytes {
-                0 => (None, None),
-                bytes => {
-                    let (tx, rx) = SpscRingBuffer::new(bytes);
-                    (Some(tx), Some(rx))
-                }
-            };
-            producers.push(StreamSource {
-                entries: entries_tx,
-                bytes: bytes_tx,
-                index,
-                capacity,
-                protocol,
-                up: match protocol {
-                    Protocol::Midi1 => None,
-                    Protocol::Midi2 => Some(Box::new(Midi1ToMidi2::new())),
-                },
-                down: Midi2ToMidi1::new(),
-                pending: 0,
-                pending_time: 0,
-                last_time: 0,
-                assembly: Assembly::Idle,
-                kind: SysExKind::Bytes,
-                sent: 0,
-                peak_entries: 0,
-                peak_sysex_bytes: 0,
-            });
-            consumers.push(SourceRx::new(entries_rx, bytes_rx));
+            let (source, rx) = Self::pair(index, capacity, sysex_bytes, protocol);
+            producers.push(source);
+            sources.push(Some(rx));
         }
+        sources.resize_with(max, || None);
+        let mut live = alloc::vec![0u32; max].into_boxed_slice();
+        for (slot, index) in live.iter_mut().zip(0..n as u32) {
+            *slot = index;
+        }
+        // The hand-over, both ways, each ring holding every slot.
+        let (arrivals_tx, arrivals) = SpscRingBuffer::new(max);
+        let (retired, retired_rx) = SpscRingBuffer::new(max);
+        let adder = SourceAdder {
+            arrivals: arrivals_tx,
+            retired: retired_rx,
+            free: (n..max).rev().collect(),
+            capacity,
+            sysex_bytes,
+            max_sysex_bytes: sysex_bytes,
+            protocol,
+        };
         let stream = MidiStream {
-            sources: consumers.into_boxed_slice(),
-            queue: Queue::new(n),
+            sources: sources.into_boxed_slice(),
+            live,
+            live_len: n,
+            queue: Queue::new(max),
+            arrivals,
+            retired,
+            adder: Some(adder),
+            last_time: 0,
             looked: None,
             // Filled with a byte other than 0, which makes it a write of
             // every page here rather than zeroed pages the kernel maps on

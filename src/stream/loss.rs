@@ -47,6 +47,7 @@ impl StreamSource {
         }
         self.pending = self.pending.saturating_add(n);
         self.entries.add_dropped_marked(n, self.pending_time);
+        self.publish();
     }
 
     /// Reports `n` messages this source gave up on at `time_us` (a

@@ -87,6 +87,7 @@ use super::builder::{Protocol, StreamBuilder};
 use super::entry::TAG_SYSEX;
 use super::queue::{Key, Queue};
 use super::receive::{Head, SourceRx};
+use crate::spsc::{Consumer, Producer};
 
 /// Decides which events [`MidiStream::next_for`] takes, by their stamps.
 pub(crate) trait Picker {
@@ -128,9 +129,27 @@ impl Picker for Everything {
 /// a look at the sources (see [`try_recv`](Self::try_recv)) costs one load
 /// of each source's published index that had nothing waiting.
 pub struct MidiStream {
-    pub(super) sources: Box<[SourceRx]>,
+    /// One slot per source the stream can hold, by index: built, added,
+    /// or empty (never used, or its source ended and was retired).
+    pub(super) sources: Box<[Option<SourceRx>]>,
+    /// The indices of the slots that hold a source, the first `live_len`:
+    /// a look visits these and no empty slot.
+    pub(super) live: Box<[u32]>,
+    pub(super) live_len: usize,
     /// The sources whose next event is known, by its stamp.
     pub(super) queue: Queue,
+    /// The audio thread's ends of the hand-over: sources an
+    /// [`SourceAdder`](super::SourceAdder) made, placed at a look, and
+    /// sources that ended, handed back so that their rings are freed away
+    /// from the audio thread. Both rings hold every slot, so neither is
+    /// ever full when the stream writes.
+    pub(super) arrivals: Consumer<(usize, SourceRx)>,
+    pub(super) retired: Producer<(usize, SourceRx)>,
+    /// The adder's ends, until [`adder`](MidiStream::adder) hands them out.
+    pub(super) adder: Option<super::SourceAdder>,
+    /// The stamp of the latest event taken: the time given to the end of a
+    /// source that never sent anything.
+    pub(super) last_time: u32,
     /// The block number of the last look, for a picker that looks once a
     /// block.
     pub(super) looked: Option<u64>,
@@ -160,25 +179,64 @@ impl MidiStream {
     /// the event the queue holds), but all it published is now seen: an
     /// event due in this block is taken in it.
     fn look(&mut self) {
+        self.admit();
         // Two passes: first every source's published index, loads that do
         // not depend on each other, so that the processor has many of
         // them in flight at once (each is a line another core wrote);
         // then the next events of the sources not queued, whose lines'
         // loads overlap in the same way.
-        for source in self.sources.iter_mut() {
-            source.see();
+        let live = &self.live[..self.live_len];
+        for &index in live {
+            if let Some(source) = &mut self.sources[index as usize] {
+                source.see();
+            }
         }
-        for (index, source) in self.sources.iter_mut().enumerate() {
+        for &index in live {
+            let Some(source) = &mut self.sources[index as usize] else {
+                continue;
+            };
             if source.next.is_some() {
                 continue;
             }
-            if let Some(head) = source.head() {
+            let head = source.head().or_else(|| source.end(self.last_time));
+            if let Some(head) = head {
                 source.next = Some(head);
                 self.queue.push(Key {
                     time: head.time(),
-                    source: index as u32,
+                    source: index,
                 });
             }
+        }
+    }
+
+    /// Places the sources an adder handed over in their slots. Bounded by
+    /// the slots: the hand-over ring holds no more.
+    fn admit(&mut self) {
+        while let Some((index, source)) = self.arrivals.try_pop() {
+            let slot = &mut self.sources[index];
+            debug_assert!(slot.is_none(), "the adder gave out a slot in use");
+            if slot.is_none() && self.live_len < self.live.len() {
+                *slot = Some(source);
+                self.live[self.live_len] = index as u32;
+                self.live_len += 1;
+            }
+        }
+    }
+
+    /// Frees the slot of a source whose end was taken: its receiving end
+    /// goes back to the adder's side to be dropped there. Never fails: the
+    /// ring back holds every slot.
+    fn retire(&mut self, index: usize) {
+        if let Some(at) = self.live[..self.live_len]
+            .iter()
+            .position(|&i| i as usize == index)
+        {
+            self.live_len -= 1;
+            self.live.swap(at, self.live_len);
+        }
+        if let Some(source) = self.sources[index].take() {
+            let handed = self.retired.try_push((index, source));
+            debug_assert!(handed.is_ok(), "the ring back holds every slot");
         }
     }
 
@@ -203,20 +261,35 @@ impl MidiStream {
     #[inline]
     fn take_at(&mut self, at: usize) -> (Key, Event<'_>) {
         let key = self.queue.keys()[at];
+        let index = key.source as usize;
+        if let Some(Some(Head::Ended { time })) = self.sources[index].as_ref().map(|s| s.next) {
+            // Nothing more can come from it: free its slot. The event
+            // borrows nothing of the source.
+            self.queue.remove(at);
+            self.last_time = time;
+            self.retire(index);
+            return (key, Event::Ended);
+        }
         let Self {
             sources,
             queue,
             scratch,
             lost,
+            last_time,
             ..
         } = self;
-        let source = &mut sources[key.source as usize];
+        let Some(source) = &mut sources[key.source as usize] else {
+            debug_assert!(false, "a queued source is in its slot");
+            queue.remove(at);
+            return (key, Event::Lost { count: 0 });
+        };
         let head = source.next.take();
         debug_assert!(head.is_some(), "a queued source knows its next event");
         let event = match head {
             Some(head) => source.take(head, scratch),
             None => Event::Lost { count: 0 },
         };
+        *last_time = key.time;
         match source.head() {
             Some(next) => {
                 source.next = Some(next);
@@ -359,7 +432,10 @@ impl MidiStream {
             let Some(first) = self.queue.first() else {
                 break;
             };
-            match self.sources[first.source as usize].next {
+            match self.sources[first.source as usize]
+                .as_ref()
+                .and_then(|source| source.next)
+            {
                 Some(Head::Entry(entry)) if entry.tag() < TAG_SYSEX => {}
                 _ => break,
             }
@@ -386,7 +462,9 @@ impl MidiStream {
         self.protocol
     }
 
-    /// The number of sources.
+    /// The number of sources the stream holds now: built or added, and not
+    /// yet ended (a source's slot is freed when its
+    /// [`Event::Ended`] is taken).
     ///
     /// ```
     /// let (_sources, stream) = bbx_midi::MidiStream::builder().build_sources(3);
@@ -394,7 +472,41 @@ impl MidiStream {
     /// ```
     #[inline]
     pub fn sources(&self) -> usize {
+        self.live_len
+    }
+
+    /// The most sources the stream can hold at once (see
+    /// [`StreamBuilder::max_sources`]).
+    ///
+    /// ```
+    /// let (_source, stream) = bbx_midi::MidiStream::builder().max_sources(8).build();
+    /// assert_eq!(stream.max_sources(), 8);
+    /// ```
+    #[inline]
+    pub fn max_sources(&self) -> usize {
         self.sources.len()
+    }
+
+    /// The handle that adds sources to this stream while it runs, from any
+    /// thread (see [`SourceAdder`](super::SourceAdder)): `Some` the first
+    /// time, `None` after. Take it before the stream goes to the audio
+    /// thread.
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage, MidiStream};
+    ///
+    /// let (_first, mut stream) = MidiStream::builder().max_sources(4).build();
+    /// let mut adder = stream.adder().unwrap();
+    /// let mut keyboard = adder.add()?; // e.g. on the thread that saw it plugged in
+    /// keyboard.try_send_at(MidiMessage::START, 10);
+    /// let received = stream.try_recv().unwrap();
+    /// assert_eq!((received.source, received.event), (1, Event::Message(MidiMessage::START)));
+    /// drop(keyboard); // unplugged: its end comes after everything it sent
+    /// assert_eq!(stream.try_recv().unwrap().event, Event::Ended);
+    /// # Ok::<(), bbx_midi::stream::AddError>(())
+    /// ```
+    pub fn adder(&mut self) -> Option<super::SourceAdder> {
+        self.adder.take()
     }
 
     /// Messages each source holds when the audio thread takes nothing (see
@@ -435,8 +547,10 @@ impl MidiStream {
         self.lost
     }
 
-    /// Whether every source has been dropped. Once it is `true`, taking
-    /// events until `None` empties the stream for good.
+    /// Whether every source has been dropped and none can be added (the
+    /// [`adder`](Self::adder) was never taken, or was dropped). Once it is
+    /// `true`, taking events until `None` empties the stream for good (each
+    /// source's [`Event::Ended`] among them).
     ///
     /// ```
     /// let (source, stream) = bbx_midi::MidiStream::builder().build();
@@ -444,14 +558,22 @@ impl MidiStream {
     /// assert!(stream.is_abandoned());
     /// ```
     pub fn is_abandoned(&self) -> bool {
-        self.sources.iter().all(|s| s.entries.is_abandoned())
+        // Nobody can add a source: the adder was never taken, or dropped.
+        let closed = self.adder.is_some() || self.arrivals.is_abandoned();
+        closed
+            && self.arrivals.is_empty()
+            && self.live[..self.live_len]
+                .iter()
+                .filter_map(|&i| self.sources[i as usize].as_ref())
+                .all(|s| s.entries.is_abandoned())
     }
 }
 
 impl fmt::Debug for MidiStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MidiStream")
-            .field("sources", &self.sources.len())
+            .field("sources", &self.live_len)
+            .field("max_sources", &self.sources.len())
             .field("capacity", &self.capacity)
             .field("sysex_capacity", &self.scratch.len())
             .field("lost", &self.lost)

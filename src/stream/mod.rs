@@ -93,6 +93,7 @@
 //! | `merge.rs` | [`MidiStream`]: looking at the sources and merging what was seen; why, and what it guarantees |
 //! | `queue.rs` | the merge's heap of the sources whose next event is known, by stamp then source |
 
+mod adder;
 mod builder;
 mod entry;
 mod loss;
@@ -103,10 +104,11 @@ mod send;
 mod source;
 mod sysex;
 
+pub use adder::{AddError, SourceAdder};
 pub use builder::{Protocol, StreamBuilder};
 pub use merge::MidiStream;
 pub(crate) use merge::Picker;
-pub use source::{SourceStats, StreamSource};
+pub use source::{SourceMonitor, SourceStats, StreamSource};
 
 /// The largest SysEx capacity a stream can have, in bytes: a SysEx's length
 /// travels in 24 bits (16 MiB).

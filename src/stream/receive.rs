@@ -16,6 +16,10 @@ pub(super) enum Head {
         count: usize,
         time: u32,
     },
+    /// The source was dropped, and everything it sent is taken.
+    Ended {
+        time: u32,
+    },
 }
 
 impl Head {
@@ -23,7 +27,7 @@ impl Head {
     pub(super) fn time(&self) -> u32 {
         match *self {
             Head::Entry(entry) => entry.time,
-            Head::Trailing { time, .. } => time,
+            Head::Trailing { time, .. } | Head::Ended { time } => time,
         }
     }
 }
@@ -52,6 +56,8 @@ pub(super) struct SourceRx {
     pub(super) next: Option<Head>,
     /// The source's loss total (wrapping) when the stream last loaded it.
     pub(super) seen_lost: usize,
+    /// The stamp of the last event taken from this source, if any.
+    pub(super) last_time: Option<u32>,
     /// The source's loss total (wrapping) up to the last loss handed out.
     pub(super) reported: usize,
     /// The loss total covered by the loss entries taken so far.
@@ -68,6 +74,7 @@ impl SourceRx {
             reported: 0,
             committed: 0,
             seen_lost: 0,
+            last_time: None,
             ready: 0,
             next: None,
         }
@@ -111,6 +118,27 @@ impl SourceRx {
         }
     }
 
+    /// The source's end, when it has been dropped and the stream has taken
+    /// everything it sent, losses at its end included: stamped with its
+    /// last event's time, or `fallback` for a source that sent nothing.
+    /// Called when [`head`](Self::head) found nothing; loads the flag the
+    /// producer sets as it is dropped, on the line the loss total just
+    /// loaded shares.
+    pub(super) fn end(&mut self, fallback: u32) -> Option<Head> {
+        if !self.entries.is_abandoned() {
+            return None;
+        }
+        // It was dropped: what it published before that is now visible
+        // (the flag's Acquire pairs with its Release); look once more.
+        self.see();
+        if let Some(head) = self.head() {
+            return Some(head);
+        }
+        Some(Head::Ended {
+            time: self.last_time.unwrap_or(fallback),
+        })
+    }
+
     /// Takes `len` entries of those seen (one record, committed together).
     #[inline]
     fn skip(&mut self, len: usize) {
@@ -123,11 +151,13 @@ impl SourceRx {
     /// copied into `scratch`.
     #[inline]
     pub(super) fn take<'a>(&mut self, head: Head, scratch: &'a mut [u8]) -> Event<'a> {
+        self.last_time = Some(head.time());
         let entry = match head {
             Head::Trailing { count, .. } => {
                 self.reported = self.reported.wrapping_add(count);
                 return Event::Lost { count };
             }
+            Head::Ended { .. } => return Event::Ended,
             Head::Entry(entry) => entry,
         };
         if let Some((count, len)) = self.loss_report(&entry) {

@@ -1,8 +1,10 @@
 //! A source's state, what it writes into its entry ring, and what it
 //! tells about itself.
 
+use crate::counters::Counters;
 use crate::error::SendError;
 use crate::spsc::Producer;
+use crate::sync::Arc;
 use crate::ump::{Midi1ToMidi2, Midi2ToMidi1};
 use alloc::boxed::Box;
 use core::fmt;
@@ -57,6 +59,9 @@ pub struct StreamSource {
     pub(super) peak_entries: usize,
     /// The most SysEx bytes waiting at once, staged ones included.
     pub(super) peak_sysex_bytes: usize,
+    /// Where the statistics are published for other threads, once a
+    /// [`SourceMonitor`] was asked for.
+    pub(super) counters: Option<Arc<Counters>>,
 }
 
 /// What a [`StreamSource`] has seen so far: for sizing its
@@ -143,6 +148,22 @@ impl StreamSource {
         // one load of a shared line a send, on the sending thread.
         let waiting = self.entries.capacity() - self.entries.slots();
         self.peak_entries = self.peak_entries.max(waiting);
+        self.publish();
+    }
+
+    /// Publishes the statistics for a [`SourceMonitor`], if there is one:
+    /// four plain stores.
+    #[inline]
+    pub(super) fn publish(&self) {
+        if let Some(counters) = &self.counters {
+            let stats = self.stats();
+            counters.publish([
+                stats.sent as usize,
+                stats.lost,
+                stats.peak_messages,
+                stats.peak_sysex_bytes,
+            ]);
+        }
     }
 
     /// Notes the SysEx bytes waiting now, staged ones included.
@@ -151,6 +172,7 @@ impl StreamSource {
             let waiting = bytes.capacity() - bytes.slots() + bytes.staged();
             self.peak_sysex_bytes = self.peak_sysex_bytes.max(waiting);
         }
+        self.publish();
     }
 
     /// Sends `entries` in one commit, or, when there is no room, loses
@@ -283,6 +305,36 @@ impl StreamSource {
         }
     }
 
+    /// A view of this source's [`stats`](Self::stats) that any thread can
+    /// read, for an application showing its inputs' health while a MIDI
+    /// callback owns the source. The first call allocates the shared
+    /// counters (call it before handing the source to its thread); from
+    /// then on each send publishes them with four plain stores.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiMessage, MidiStream};
+    ///
+    /// let (mut source, _stream) = MidiStream::builder().capacity(2).build();
+    /// let monitor = source.monitor();
+    /// std::thread::spawn(move || {
+    ///     for _ in 0..3 {
+    ///         source.try_send_at(MidiMessage::TIMING_CLOCK, 0);
+    ///     }
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// let stats = monitor.stats();
+    /// assert_eq!((stats.sent, stats.lost, stats.peak_messages), (2, 1, 2));
+    /// ```
+    pub fn monitor(&mut self) -> SourceMonitor {
+        let counters = self
+            .counters
+            .get_or_insert_with(|| Arc::new(Counters::default()))
+            .clone();
+        self.publish();
+        SourceMonitor { counters }
+    }
+
     /// Messages lost so far, in total (wrapping at `usize::MAX`).
     ///
     /// ```
@@ -343,5 +395,32 @@ impl fmt::Debug for StreamSource {
             .field("dropped", &self.dropped())
             .field("sysex_in_progress", &self.sysex_in_progress())
             .finish_non_exhaustive()
+    }
+}
+
+/// A [`StreamSource`]'s statistics, readable from any thread: from
+/// [`StreamSource::monitor`]. `Send` and `Sync`; clone it for each reader.
+#[derive(Clone)]
+pub struct SourceMonitor {
+    counters: Arc<Counters>,
+}
+
+impl SourceMonitor {
+    /// What the source published at its latest send (`sent` wraps at
+    /// `usize::MAX` here). Wait-free: four loads.
+    pub fn stats(&self) -> SourceStats {
+        let [sent, lost, peak_messages, peak_sysex_bytes] = self.counters.read();
+        SourceStats {
+            sent: sent as u64,
+            lost,
+            peak_messages,
+            peak_sysex_bytes,
+        }
+    }
+}
+
+impl fmt::Debug for SourceMonitor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SourceMonitor").field(&self.stats()).finish()
     }
 }
