@@ -752,3 +752,27 @@ fn sources_coming_and_going_cost_the_audio_thread_no_allocation() {
         "the adder's thread frees the rings"
     );
 }
+
+/// The live parts' audio-thread calls: a new source swapped in (the old one
+/// handed back), the card clock, a frame's time, and MIDI out sent from
+/// the audio thread: no allocator call.
+#[test]
+fn the_live_parts_audio_side_does_not_allocate() {
+    use bbx_midi::io::{CardClock, source_swap};
+    let (mut echo, mut echoes) = MidiStream::builder().capacity(8).max_sources(2).build();
+    let mut adder = echoes.adder().unwrap();
+    let (mut offer, mut take) = source_swap();
+    offer.offer(adder.add().unwrap()).unwrap();
+    let mut card = CardClock::new();
+    let mut scheduler = bbx_midi::BlockScheduler::new(48_000.0, 1_000);
+    let (calls, swapped) = allocator_calls(|| {
+        let start = card.block_start_us(1_000_000, 5_000_000, 6_000_000);
+        scheduler.begin_block(start, 64);
+        let swapped = take.swap(&mut echo);
+        assert!(echo.try_send_at(MidiMessage::START, scheduler.time_at(10)));
+        swapped
+    });
+    assert_eq!((calls, swapped), (0, true));
+    assert_eq!(offer.collect(), 1, "the old source, back on this thread");
+    assert_eq!(echoes.try_recv().unwrap().event, Event::Ended);
+}

@@ -46,8 +46,8 @@ impl jack::ProcessHandler for Process {
         self.midi_in.read(scope);
         let frames = scope.n_frames() as usize;
         // What arrives in a cycle is stamped with its frames there and
-        // plays in the next: one cycle of latency, and a frame's margin.
-        let latency = self.clock.to_us(frames as u64 + 1) as u32;
+        // plays at the same frames of the next: one cycle of latency.
+        let latency = self.clock.to_us(frames as u64) as u32;
         if latency != self.scheduler.latency_us() {
             self.scheduler.set_latency_us(latency);
         }

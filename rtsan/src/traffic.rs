@@ -123,6 +123,8 @@ pub struct Tally {
     pub loss_reports: u64,
     /// Messages they counted.
     pub lost: usize,
+    /// Sources' ends (each producer drops its source when it is done).
+    pub ends: u64,
     /// SysEx whose bytes were not the ones sent.
     pub damaged: u64,
     /// Events stamped earlier than the one before them from their source.
@@ -186,6 +188,7 @@ impl Tally {
                 self.loss_reports += 1;
                 self.lost += count;
             }
+            Event::Ended => self.ends += 1,
         }
     }
 

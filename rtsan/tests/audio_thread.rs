@@ -34,6 +34,11 @@ fn midi1_stream_scheduled() {
 }
 
 #[test]
+fn sources_come_and_go() {
+    scenarios::sources_come_and_go();
+}
+
+#[test]
 fn midi2_stream_scheduled() {
     scenarios::stream_scheduled(Protocol::Midi2);
 }

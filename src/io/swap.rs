@@ -63,6 +63,10 @@ impl SwapSender {
     /// # Errors
     ///
     /// `Err(source)` while a source offered before has not been taken.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the source is given back whole, as a ring's try_push gives its item back; boxing it would allocate"
+    )]
     pub fn offer(&mut self, source: StreamSource) -> Result<(), StreamSource> {
         self.to.try_push(source)
     }

@@ -286,7 +286,9 @@ impl StreamBuilder {
             sources.push(Some(rx));
         }
         sources.resize_with(max, || None);
-        let mut live = alloc::vec![0u32; max].into_boxed_slice();
+        // Filled with a value other than 0, so that its pages are written
+        // here (see the scratch below): the audio thread writes it.
+        let mut live = alloc::vec![u32::MAX; max].into_boxed_slice();
         for (slot, index) in live.iter_mut().zip(0..n as u32) {
             *slot = index;
         }
