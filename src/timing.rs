@@ -725,6 +725,13 @@ impl BlockScheduler {
     /// event does not wait behind another source's events that are not
     /// due yet: it comes once the due ones are taken.
     ///
+    /// The stream looks at its sources at the first call of each block
+    /// (after [`begin_block`](Self::begin_block)) and takes the block's
+    /// events from what it saw then, earliest first, the lower source on a
+    /// tie: what a source publishes after that comes in the next block (at
+    /// frame 0, counted late, if it was due), so that a block's cost per
+    /// event does not grow with the number of sources.
+    ///
     /// Wait-free; never allocates.
     ///
     /// ```
