@@ -291,6 +291,49 @@ fn a_midi1_sysex_arrives_as_sysex7_on_group_0() {
 }
 
 #[test]
+fn real_time_bytes_inside_a_midi1_sysex_come_as_system_packets_in_a_midi2_stream() {
+    // Whole, and in pieces with the real-time bytes at a piece's start.
+    let (mut source, mut stream) = midi2(8, 64);
+    source
+        .try_send_bytes_at(&[0xF0, 0x7D, 0xF8, 1, 0xFE, 2, 0xF7], 5)
+        .unwrap();
+    source.try_send_bytes_at(&[0xF0, 3], 6).unwrap();
+    source.try_send_bytes_at(&[0xFA, 4, 0xF7], 7).unwrap();
+    let system = |m: MidiMessage| Got::Ump(SystemMessage::new(0, m).unwrap().packet());
+    assert_eq!(
+        take_all(&mut stream),
+        [
+            (5, system(MidiMessage::TIMING_CLOCK)),
+            (5, system(MidiMessage::ACTIVE_SENSING)),
+            (5, Got::SysEx7(0, vec![0x7D, 1, 2])),
+            (7, system(MidiMessage::START)),
+            (7, Got::SysEx7(0, vec![3, 4])),
+        ]
+    );
+}
+
+#[test]
+fn a_real_time_byte_inside_a_sysex_with_no_room_is_a_reported_loss_in_a_midi2_stream() {
+    // Room for one packet of two entries and the loss report: the second
+    // real-time byte finds none, and neither does the SysEx's entry.
+    let (mut source, mut stream) = midi2(1, 64);
+    assert_eq!(
+        source.try_send_bytes_at(&[0xF0, 1, 0xF8, 0xF8, 2, 0xF7], 3),
+        Err(SendError::Full)
+    );
+    assert_eq!(events(&mut stream), [Got::Lost(3)]);
+    assert!(source.try_send_at(MidiMessage::TIMING_CLOCK, 4));
+    assert_eq!(
+        events(&mut stream),
+        [Got::Ump(
+            SystemMessage::new(0, MidiMessage::TIMING_CLOCK)
+                .unwrap()
+                .packet()
+        )]
+    );
+}
+
+#[test]
 fn sysex8_packets_are_gathered_with_their_stream_id() {
     let (mut source, mut stream) = midi2(4, 64);
     let data: Vec<u8> = (0..30).map(|i| 0xE0 ^ i).collect(); // 8-bit data

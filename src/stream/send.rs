@@ -144,7 +144,8 @@ impl StreamSource {
     /// `0xF7`, those between are data bytes). The pieces are gathered and
     /// the SysEx delivered whole when its last piece comes, stamped with
     /// that piece's time. Real-time bytes inside a SysEx are sent at once
-    /// as messages of their own. What cannot be delivered is lost and
+    /// as messages of their own (system packets in a MIDI 2.0 stream, as
+    /// the same bytes alone). What cannot be delivered is lost and
     /// reported in the stream.
     ///
     /// Wait-free (bounded by the length of `bytes`); never allocates.

@@ -5,7 +5,7 @@
 use crate::error::{MidiError, SendError};
 use crate::message::MidiMessage;
 use crate::spsc::Producer;
-use crate::ump::SysExStatus;
+use crate::ump::{SysExStatus, SystemMessage};
 
 use super::builder::Protocol;
 use super::entry::{Entry, TAG_SYSEX, TAG_SYSEX7, TAG_SYSEX8};
@@ -17,6 +17,9 @@ use super::source::StreamSource;
 pub(super) fn is_real_time(byte: u8) -> bool {
     matches!(byte, 0xF8 | 0xFA..=0xFC | 0xFE | 0xFF)
 }
+
+/// The entries a 32-bit system packet takes: a head and one pair of words.
+const SYSTEM_PACKET_ENTRIES: usize = 2;
 
 /// Where a source is in a System Exclusive message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,7 +169,13 @@ impl StreamSource {
         let len = staged + (body.len() - real_time) + framing;
         let max = self.sysex_capacity();
         let fits = gathering && len <= max;
-        let entries = real_time + usize::from(fits && end);
+        // A real-time byte is one entry in a MIDI 1.0 stream, a 32-bit
+        // system packet (a head and a pair of words) in a MIDI 2.0 one.
+        let per_real_time = match self.protocol {
+            Protocol::Midi1 => 1,
+            Protocol::Midi2 => SYSTEM_PACKET_ENTRIES,
+        };
+        let entries = real_time * per_real_time + usize::from(fits && end);
         let room = self.has_room(entries)
             && (!fits || self.bytes.as_ref().is_some_and(|b| b.has_slots(len)));
         if !room && !counted {
@@ -199,7 +208,19 @@ impl StreamSource {
         }
         if kind == SysExKind::Bytes {
             for &byte in body.iter().filter(|&&b| b >= 0x80) {
-                self.emit(&[Entry::message(MidiMessage::from_valid(byte, 0, 0, 1), time)]);
+                let message = MidiMessage::from_valid(byte, 0, 0, 1);
+                match self.protocol {
+                    Protocol::Midi1 => self.emit(&[Entry::message(message, time)]),
+                    // As `try_send_at` sends it: a system packet on group 0.
+                    Protocol::Midi2 => {
+                        let Ok(system) = SystemMessage::new(0, message) else {
+                            unreachable!("a real-time byte is a system message");
+                        };
+                        let (packet, len) = Entry::packet(&system.packet(), time);
+                        debug_assert_eq!(len, SYSTEM_PACKET_ENTRIES);
+                        self.emit(&packet[..len]);
+                    }
+                }
             }
         }
         if !gathering {
