@@ -1146,7 +1146,9 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         // SAFETY: as in `try_pop`, the slot is initialised and stable; it
         // stays so while the returned borrow of `self` lives, because only
         // `&mut self` methods can release it.
-        Some(unsafe { (*self.slots.as_ptr().add(self.head_slot())).with(|p| (*p).assume_init_ref()) })
+        Some(unsafe {
+            (*self.slots.as_ptr().add(self.head_slot())).with(|p| (*p).assume_init_ref())
+        })
     }
 
     /// The item `n` places after the oldest (`peek_nth(0)` is
@@ -1437,6 +1439,104 @@ mod tests {
                 next_out += 1;
             }
         }
+    }
+
+    /// The invariant of `lap_start`: after every operation, whatever its
+    /// size, each side's slot is its count since the start modulo the
+    /// capacity, through many laps and across the counters' wrap-around;
+    /// the items come out in order. Runs that end exactly at the last slot
+    /// (where the side moves into its next lap) are counted, and must occur.
+    #[test]
+    fn slot_positions_follow_the_counters_through_every_lap() {
+        for capacity in [1, 2, 3, 5] {
+            let (mut producer, mut consumer) = near_wrap::<u32>(capacity, 7);
+            let (mut pushed, mut popped) = (0usize, 0usize);
+            let (mut producer_ends, mut consumer_ends) = (0, 0);
+            for step in 0..400 {
+                let size = step / 4 % (capacity + 2);
+                let (before_push, before_pop) = (producer.tail_slot(), consumer.head_slot());
+                let (n_pushed, n_popped) = match step % 4 {
+                    0 => {
+                        let items: Vec<u32> = (0..size).map(|i| (pushed + i) as u32).collect();
+                        (producer.push_slice(&items), 0)
+                    }
+                    1 => (usize::from(producer.try_push(pushed as u32).is_ok()), 0),
+                    2 => {
+                        let mut out = vec![u32::MAX; size];
+                        let n = consumer.pop_slice(&mut out);
+                        for (i, &value) in out[..n].iter().enumerate() {
+                            assert_eq!(value, (popped + i) as u32, "capacity {capacity}");
+                        }
+                        (0, n)
+                    }
+                    _ if step % 8 == 3 => (0, consumer.skip(size)),
+                    _ => match consumer.try_pop() {
+                        Some(value) => {
+                            assert_eq!(value, popped as u32, "capacity {capacity}");
+                            (0, 1)
+                        }
+                        None => (0, 0),
+                    },
+                };
+                if n_pushed > 0 && before_push + n_pushed == capacity {
+                    producer_ends += 1;
+                }
+                if n_popped > 0 && before_pop + n_popped == capacity {
+                    consumer_ends += 1;
+                }
+                pushed += n_pushed;
+                popped += n_popped;
+                assert_eq!(
+                    producer.tail_slot(),
+                    pushed % capacity,
+                    "capacity {capacity}"
+                );
+                assert_eq!(
+                    consumer.head_slot(),
+                    popped % capacity,
+                    "capacity {capacity}"
+                );
+                assert_eq!(consumer.len(), pushed - popped, "capacity {capacity}");
+            }
+            assert!(
+                pushed > 4 * capacity,
+                "capacity {capacity}: only {pushed} pushed"
+            );
+            assert!(
+                producer_ends > 0 && consumer_ends > 0,
+                "capacity {capacity}"
+            );
+        }
+    }
+
+    /// Zero-sized items allow any capacity, `usize::MAX` included; a run
+    /// that passes the end of the slots from near the end must move the
+    /// slot into the next lap although `slot + n` overflows.
+    #[test]
+    fn a_run_past_the_end_of_a_capacity_of_usize_max_moves_into_the_next_lap() {
+        let (mut producer, mut consumer) = SpscRingBuffer::new::<()>(usize::MAX);
+        let almost_all = usize::MAX - 3;
+        // SAFETY: a slice of a zero-sized type takes no memory, so a
+        // dangling, aligned, non-null pointer is valid for any length.
+        let many: &[()] = unsafe {
+            core::slice::from_raw_parts(core::ptr::NonNull::dangling().as_ptr(), almost_all)
+        };
+        assert_eq!(producer.push_slice(many), almost_all);
+        assert_eq!(consumer.skip(almost_all), almost_all);
+        assert_eq!(
+            (producer.tail_slot(), consumer.head_slot()),
+            (almost_all, almost_all)
+        );
+        // Slot `usize::MAX - 3` plus 5: slot 2 of the next lap.
+        assert_eq!(producer.push_slice(&[(); 5]), 5);
+        assert_eq!(producer.tail_slot(), 2);
+        assert_eq!(consumer.pop_slice(&mut [(); 5]), 5);
+        assert_eq!(consumer.head_slot(), 2);
+        assert_eq!(producer.try_push(()), Ok(()));
+        assert_eq!(consumer.try_pop(), Some(()));
+        assert_eq!((producer.tail_slot(), consumer.head_slot()), (3, 3));
+        assert!(consumer.is_empty());
+        assert_eq!(producer.slots(), usize::MAX);
     }
 
     #[test]
