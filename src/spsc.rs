@@ -585,9 +585,10 @@ pub struct Producer<T, S: Storage<T> = Heap<T>> {
     tail: usize,
     /// The `tail` that slot 0 has in the current lap of the slots, so that
     /// `tail - lap_start` (wrapping) is `tail`'s slot position, always in
-    /// `0 .. capacity`. It moves on by `capacity` only when a push reaches
-    /// the end of the slots; every other push writes one field of the
-    /// handle, `tail`.
+    /// `0 .. capacity` between calls. It moves on by `capacity` only when a
+    /// push reaches the end of the slots (in `push_slice` just before the
+    /// copies, `tail` right after them, nothing between that can panic);
+    /// every other push writes one field of the handle, `tail`.
     lap_start: usize,
     /// The last `head` we loaded. It may be stale, but only ever behind the
     /// real one, so `capacity - (tail - cached_head)` is a lower bound on the
@@ -679,6 +680,13 @@ impl<T, S: Storage<T>> Producer<T, S> {
             // `tail_slot() + n - capacity`, below `capacity` as `n` is.
             self.lap_start = self.lap_start.wrapping_add(self.capacity);
         }
+        self.publish(n);
+    }
+
+    /// The end of [`commit`](Self::commit): moves `tail` on by `n` and
+    /// publishes it, once `lap_start` is where `tail + n` needs it.
+    #[inline(always)]
+    fn publish(&mut self, n: usize) {
         self.tail = self.tail.wrapping_add(n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
@@ -713,8 +721,11 @@ impl<T, S: Storage<T>> Producer<T, S> {
         unsafe {
             (*self.slots.as_ptr().add(slot)).with_mut(|p| (*p).write(value));
         }
-        // `slot + 1` cannot overflow: it is at most `capacity`.
-        self.commit(1, slot + 1 == self.capacity);
+        // `slot + 1 == capacity` by the invariant of `lap_start` (both sides
+        // taken modulo `usize::MAX + 1`), written so that the compiler adds
+        // once instead of computing the slot again: two instructions fewer.
+        let next_lap = self.tail.wrapping_add(1) == self.lap_start.wrapping_add(self.capacity);
+        self.commit(1, next_lap);
         Ok(())
     }
 
@@ -745,18 +756,29 @@ impl<T, S: Storage<T>> Producer<T, S> {
         let n = free.min(items.len());
         let slot = self.tail_slot();
         let to_end = self.capacity - slot;
-        let first = n.min(to_end);
-        // SAFETY: the `n` slots from `slot` (below `capacity`, wrapping once)
-        // are free and unseen by the consumer until `commit`; run one ends by
+        // Run one from `slot` to the end of the slots at most, run two from
+        // slot 0.
+        let (one, two) = items[..n].split_at(n.min(to_end));
+        // SAFETY: `slot < capacity`.
+        let at = unsafe { self.slots.as_ptr().add(slot) };
+        // `n >= to_end` is `slot + n >= capacity` without the overflow the
+        // sum could have for a capacity near `usize::MAX`. Moved into the
+        // next lap here, before the copies, where nothing after it needs
+        // `to_end` (else it is kept across their `memcpy` calls: a stack
+        // store more); `tail` follows in `publish`, and nothing between
+        // can panic.
+        if n >= to_end {
+            self.lap_start = self.lap_start.wrapping_add(self.capacity);
+        }
+        // SAFETY: the `n` slots from `slot` (wrapping once) are free and
+        // unseen by the consumer until `publish`; run one ends by
         // `capacity`, run two starts at slot 0 and ends by `slot`.
         unsafe {
-            copy_to_slots(self.slots.as_ptr().add(slot), &items[..first]);
-            copy_to_slots(self.slots.as_ptr(), &items[first..n]);
+            copy_to_slots(at, one);
+            copy_to_slots(self.slots.as_ptr(), two);
         }
         if n > 0 {
-            // `n >= to_end` is `slot + n >= capacity` without the overflow
-            // the sum could have for a capacity near `usize::MAX`.
-            self.commit(n, n >= to_end);
+            self.publish(n);
         }
         n
     }
@@ -1008,8 +1030,10 @@ pub struct Consumer<T, S: Storage<T> = Heap<T>> {
     head: usize,
     /// The `head` that slot 0 has in the current lap of the slots, so that
     /// `head - lap_start` (wrapping) is `head`'s slot position, always in
-    /// `0 .. capacity`. It moves on by `capacity` only when a pop reaches
-    /// the end of the slots; every other pop writes one field of the
+    /// `0 .. capacity` between calls (`drop` saves that position). It moves
+    /// on by `capacity` only when a pop reaches the end of the slots (in
+    /// `pop_slice` just before the copies, `head` right after them, nothing
+    /// between that can panic); every other pop writes one field of the
     /// handle, `head`.
     lap_start: usize,
     /// The last `tail` we loaded. It may be stale, but only ever behind the
@@ -1088,6 +1112,13 @@ impl<T, S: Storage<T>> Consumer<T, S> {
             // `Producer::commit`.
             self.lap_start = self.lap_start.wrapping_add(self.capacity);
         }
+        self.give_back(n);
+    }
+
+    /// The end of [`release`](Self::release): moves `head` on by `n` and
+    /// publishes it, once `lap_start` is where `head + n` needs it.
+    #[inline(always)]
+    fn give_back(&mut self, n: usize) {
         self.head = self.head.wrapping_add(n);
         // Release pairs with the producer's Acquire load of `head`: our reads
         // of these slots happen-before it overwrites them.
@@ -1119,8 +1150,10 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         // of `lap_start`) is initialised and unwritten until `release`;
         // reading moves it out.
         let value = unsafe { (*self.slots.as_ptr().add(slot)).with(|p| (*p).assume_init_read()) };
-        // `slot + 1` cannot overflow: it is at most `capacity`.
-        self.release(1, slot + 1 == self.capacity);
+        // `slot + 1 == capacity` by the invariant of `lap_start`, written
+        // so that the compiler adds once instead of computing the slot again.
+        let next_lap = self.head.wrapping_add(1) == self.lap_start.wrapping_add(self.capacity);
+        self.release(1, next_lap);
         Some(value)
     }
 
@@ -1196,17 +1229,23 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         let n = ready.min(out.len());
         let slot = self.head_slot();
         let to_end = self.capacity - slot;
-        let first = n.min(to_end);
-        // SAFETY: the `n` slots from `slot` (below `capacity`, wrapping once)
-        // are initialised and the producer will not touch them before
-        // `release`; the two runs are in bounds as in `push_slice`.
+        let (one, two) = out[..n].split_at_mut(n.min(to_end));
+        // SAFETY: `slot < capacity`.
+        let at = unsafe { self.slots.as_ptr().add(slot) };
+        // Into the next lap before the copies, as in `push_slice`; `head`
+        // follows in `give_back`, and nothing between can panic.
+        if n >= to_end {
+            self.lap_start = self.lap_start.wrapping_add(self.capacity);
+        }
+        // SAFETY: the `n` slots from `slot` (wrapping once) are initialised
+        // and the producer will not touch them before `give_back`; the two
+        // runs are in bounds as in `push_slice`.
         unsafe {
-            copy_from_slots(self.slots.as_ptr().add(slot), &mut out[..first]);
-            copy_from_slots(self.slots.as_ptr(), &mut out[first..n]);
+            copy_from_slots(at, one);
+            copy_from_slots(self.slots.as_ptr(), two);
         }
         if n > 0 {
-            // `slot + n >= capacity`, without overflow as in `push_slice`.
-            self.release(n, n >= to_end);
+            self.give_back(n);
         }
         n
     }
