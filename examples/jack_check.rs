@@ -7,6 +7,7 @@
 //! ```text
 //! jack_check REC.wav --loop FRAMES --notes START:NOTE:LENGTH,... --period FRAMES
 //!            [--tolerance FRAMES|inf] [--min-loops N] [--xruns N] [--label TEXT]
+//!            [--segments N] [--midi-dump DUMP.txt]
 //! ```
 //!
 //! It finds every onset in the recording (a sample above the threshold
@@ -21,7 +22,15 @@
 //!   onsets' errors around their common latency; `inf`: only measured);
 //! - nothing sounds after the sequence stopped: from 250 ms after the last
 //!   onset (a note on when the sender left is released then) to the end of
-//!   the recording, at least one second, all silence.
+//!   the recording, at least one second, all silence;
+//! - with `--segments N`, the sequence was connected N times: the onsets
+//!   fall in N runs, each whole, and between two runs (a sender gone)
+//!   everything is silent from 250 ms after the last onset to the next;
+//! - with `--midi-dump`, what `jack_midi_dump -a` recorded of the synth's
+//!   MIDI out: every Note On and Note Off the sequence played, echoed at
+//!   exactly the sequence's spacing (0 frames of error: each echo is
+//!   written at the frame it plays, in the cycle it falls in), in the same
+//!   N runs, and an All Notes Off after each run (the source's end).
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -50,6 +59,8 @@ struct Options {
     min_loops: usize,
     xruns: Option<u64>,
     label: String,
+    segments: usize,
+    midi_dump: Option<String>,
 }
 
 fn parse_notes(text: &str) -> Result<Vec<Note>, String> {
@@ -94,6 +105,8 @@ impl Options {
             min_loops: 10,
             xruns: None,
             label: "JACK".into(),
+            segments: 1,
+            midi_dump: None,
         };
         while let Some(arg) = args.next() {
             let mut value = || args.next().ok_or(format!("{arg} needs a value"));
@@ -105,6 +118,8 @@ impl Options {
                 "--min-loops" => options.min_loops = value()?.parse()?,
                 "--xruns" => options.xruns = Some(value()?.parse()?),
                 "--label" => options.label = value()?,
+                "--segments" => options.segments = value()?.parse()?,
+                "--midi-dump" => options.midi_dump = Some(value()?),
                 _ => return Err(format!("unknown argument {arg:?}").into()),
             }
         }
@@ -335,30 +350,50 @@ fn judge(samples: &[f32], rate: u32, options: &Options) -> Verdict {
     } else {
         line_up(&found, notes, options.loop_frames)
     };
-    let mut failures = Vec::new();
+    let mut failures_early = Vec::new();
     let mut report = String::new();
     let k = notes.len() as i64;
     let slot = |m: &Matched| m.loop_index * k + m.note as i64;
 
-    // Every slot from the first onset to the last, once.
+    // Every slot from the first onset to the last, once, within each run
+    // of onsets; a run ends where a whole loop and more passed silent (the
+    // sender gone), and must be silent to the next from 250 ms on.
     let mut missing = Vec::new();
     let mut doubled = Vec::new();
+    let mut runs = usize::from(!matched.is_empty());
+    let gap = 2 * options.loop_frames as usize;
     for pair in matched.windows(2) {
         let (a, b) = (slot(&pair[0]), slot(&pair[1]));
         if b == a {
             doubled.push(pair[1].frame);
         }
+        if pair[1].frame - pair[0].frame > gap {
+            runs += 1;
+            let from = pair[0].frame + rate as usize / 4;
+            let to = pair[1].frame.saturating_sub(QUIET);
+            if let Some(at) = samples
+                .get(from..to)
+                .and_then(|quiet| quiet.iter().position(|s| s.abs() > THRESHOLD))
+            {
+                failures_early.push(format!(
+                    "sound {:.2} s after the sender left (frame {}): a note left hanging",
+                    (at + from - pair[0].frame) as f64 / f64::from(rate),
+                    at + from
+                ));
+            }
+            continue;
+        }
         for s in a + 1..b {
             missing.push(s);
         }
     }
-    let loops_heard = match (matched.first(), matched.last()) {
-        (Some(a), Some(b)) => {
-            let whole_first = a.loop_index + i64::from(a.note != 0);
-            let whole_last = b.loop_index - i64::from(b.note + 1 != notes.len());
-            (whole_last - whole_first + 1).max(0) as usize
+    // Whole loops: each loop all of whose notes sounded.
+    let loops_heard = {
+        let mut per_loop = std::collections::BTreeMap::new();
+        for m in &matched {
+            *per_loop.entry(m.loop_index).or_insert(0usize) += 1;
         }
-        _ => 0,
+        per_loop.values().filter(|&&n| n == notes.len()).count()
     };
 
     // Errors per note of the sequence.
@@ -428,6 +463,17 @@ fn judge(samples: &[f32], rate: u32, options: &Options) -> Verdict {
         worst_step
     );
 
+    let _ = writeln!(
+        report,
+        "  {runs} runs of onsets (the sender connected {runs} times)"
+    );
+    let mut failures = failures_early;
+    if runs != options.segments {
+        failures.push(format!(
+            "{runs} runs of onsets, {} expected (one per connection)",
+            options.segments
+        ));
+    }
     if matched.is_empty() {
         failures.push("no note sounds in the recording".to_string());
     }
@@ -517,10 +563,105 @@ fn judge(samples: &[f32], rate: u32, options: &Options) -> Verdict {
     Verdict { report, failures }
 }
 
+/// Checks what `jack_midi_dump -a` recorded of the synth's MIDI out (lines
+/// `FRAME: BYTES…`): the echoes of the sequence's notes, Note Ons and Note
+/// Offs alike, at the sequence's exact spacing, in `segments` runs, and an
+/// All Notes Off after each run.
+fn judge_midi(dump: &str, options: &Options) -> Verdict {
+    let mut report = String::new();
+    let mut failures = Vec::new();
+    let mut ons = Vec::new();
+    let mut offs = Vec::new();
+    let mut all_notes_off = Vec::new();
+    for line in dump.lines() {
+        let Some((frame, rest)) = line.trim().split_once(':') else {
+            continue;
+        };
+        let Ok(frame) = frame.trim().parse::<usize>() else {
+            continue;
+        };
+        let bytes: Vec<u8> = rest
+            .split_whitespace()
+            .map_while(|b| u8::from_str_radix(b, 16).ok())
+            .collect();
+        match bytes[..] {
+            [0x90, _, v, ..] if v > 0 => ons.push(frame),
+            [0x80, ..] | [0x90, _, 0, ..] => offs.push(frame),
+            [status, 123, 0, ..] if status & 0xF0 == 0xB0 => all_notes_off.push(frame),
+            _ => {}
+        }
+    }
+    // Note Offs are the notes' ends: as sequence notes of their own.
+    let ends: Vec<Note> = options
+        .notes
+        .iter()
+        .map(|n| Note {
+            start: n.start + n.length,
+            ..*n
+        })
+        .collect();
+    let mut sorted_ends = ends.clone();
+    sorted_ends.sort_by_key(|n| n.start);
+    let matched_on = line_up(&ons, &options.notes, options.loop_frames);
+    let matched_off = line_up(&offs, &sorted_ends, options.loop_frames);
+    let spread = |matched: &[Matched]| {
+        let (lo, hi) = matched
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| {
+                (lo.min(m.residual), hi.max(m.residual))
+            });
+        hi - lo
+    };
+    let runs = 1 + ons
+        .windows(2)
+        .filter(|p| p[1] - p[0] > 2 * options.loop_frames as usize)
+        .count();
+    let _ = writeln!(
+        report,
+        "MIDI out: {} Note Ons, {} Note Offs echoed in {runs} runs; spacing error {:.1} and {:.1} frames; \
+         {} All Notes Off",
+        ons.len(),
+        offs.len(),
+        spread(&matched_on),
+        spread(&matched_off),
+        all_notes_off.len() / 16
+    );
+    if ons.is_empty() || matched_on.len() != ons.len() || matched_off.len() != offs.len() {
+        failures.push("MIDI out: echoes that the sequence did not play".into());
+    }
+    // The same latency for Note Ons and Note Offs: one residual for all.
+    let all: Vec<Matched> = matched_on.iter().chain(&matched_off).cloned().collect();
+    if all.is_empty() || spread(&all) > 0.0 {
+        failures.push(format!(
+            "MIDI out: echoes off their frames by up to {:.1} frames",
+            spread(&all)
+        ));
+    }
+    if runs != options.segments {
+        failures.push(format!(
+            "MIDI out: {runs} runs of echoes, {} expected",
+            options.segments
+        ));
+    }
+    if all_notes_off.len() / 16 < options.segments {
+        failures.push(format!(
+            "MIDI out: {} All Notes Off, one per channel after each of the {} runs expected",
+            all_notes_off.len(),
+            options.segments
+        ));
+    }
+    Verdict { report, failures }
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let options = Options::parse()?;
     let (samples, rate) = read_wav(Path::new(&options.wav))?;
-    let verdict = judge(&samples, rate, &options);
+    let mut verdict = judge(&samples, rate, &options);
+    if let Some(dump) = &options.midi_dump {
+        let midi = judge_midi(&std::fs::read_to_string(dump)?, &options);
+        verdict.report.push_str(&midi.report);
+        verdict.failures.extend(midi.failures);
+    }
     print!("{}", verdict.report);
     if verdict.failures.is_empty() {
         println!("  -> PASS");
@@ -547,6 +688,8 @@ mod tests {
             min_loops: 3,
             xruns: None,
             label: "test".into(),
+            segments: 1,
+            midi_dump: None,
         }
     }
 
@@ -699,5 +842,138 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert_eq!(rate, 48_000);
         assert_eq!(samples, [0.0, 0.5, -1.0, 32_767.0 / 32_768.0]);
+    }
+
+    /// Two connections: the loops of each run whole, silence between.
+    fn two_runs() -> (Vec<usize>, usize) {
+        let mut frames = played(5_000, 6, |_| 0);
+        // Disconnected for 60 loops (1.28 s), then the sequence plays on in
+        // phase.
+        frames.extend(played(5_000 + 66 * 1024, 6, |_| 0));
+        (frames, 5_000 + 72 * 1024 + 60_000)
+    }
+
+    #[test]
+    fn runs_separated_by_silence_pass_as_that_many_connections() {
+        let (frames, length) = two_runs();
+        let samples = recording(&frames, length);
+        let options = Options {
+            segments: 2,
+            ..options()
+        };
+        let verdict = judge(&samples, 48_000, &options);
+        assert!(verdict.failures.is_empty(), "{:?}", verdict.failures);
+        assert!(
+            verdict.report.contains("2 runs of onsets"),
+            "{}",
+            verdict.report
+        );
+        let verdict = judge(
+            &samples,
+            48_000,
+            &Options {
+                segments: 1,
+                ..options
+            },
+        );
+        assert!(
+            verdict
+                .failures
+                .iter()
+                .any(|f| f.contains("2 runs of onsets, 1 expected"))
+        );
+    }
+
+    #[test]
+    fn a_note_sounding_after_the_sender_left_fails() {
+        let (frames, length) = two_runs();
+        let mut samples = recording(&frames, length);
+        // A note hangs from the end of the first run for 30 loops.
+        let from = 5_000 + 6 * 1024;
+        for (i, s) in samples[from..from + 30 * 1024].iter_mut().enumerate() {
+            *s = 0.05 * (i as f32 * 0.05).sin();
+        }
+        let options = Options {
+            segments: 2,
+            ..options()
+        };
+        let verdict = judge(&samples, 48_000, &options);
+        assert!(
+            verdict
+                .failures
+                .iter()
+                .any(|f| f.contains("after the sender left")),
+            "{:?}",
+            verdict.failures
+        );
+    }
+
+    /// `jack_midi_dump -a` lines for the echoes of `loops` loops from
+    /// `first`, a frame of error on echo `late` if any, then All Notes Off.
+    fn dump(first: usize, loops: usize, late: Option<usize>) -> String {
+        let notes = parse_notes(SEQUENCE).unwrap();
+        let mut lines = Vec::new();
+        let mut i = 0;
+        for l in 0..loops {
+            for n in &notes {
+                let at = first + l * LOOP as usize + n.start as usize;
+                let error = usize::from(late == Some(i));
+                lines.push((at + error, format!("90 {:02x} 40", n.note)));
+                lines.push((at + n.length as usize, format!("80 {:02x} 40", n.note)));
+                i += 1;
+            }
+        }
+        let end = first + loops * LOOP as usize + 100;
+        for channel in 0..16u8 {
+            lines.push((end, format!("b{channel:x} 40 00")));
+            lines.push((end, format!("b{channel:x} 7b 00")));
+        }
+        lines.sort();
+        lines
+            .into_iter()
+            .map(|(frame, bytes)| format!("  {frame}: {bytes} whatever\n"))
+            .collect()
+    }
+
+    #[test]
+    fn echoes_at_their_frames_pass_and_one_frame_off_fails() {
+        let verdict = judge_midi(&dump(2_000, 5, None), &options());
+        assert!(
+            verdict.failures.is_empty(),
+            "{:?}\n{}",
+            verdict.failures,
+            verdict.report
+        );
+        assert!(
+            verdict
+                .report
+                .contains("30 Note Ons, 30 Note Offs echoed in 1 runs"),
+            "{}",
+            verdict.report
+        );
+        let verdict = judge_midi(&dump(2_000, 5, Some(7)), &options());
+        assert!(
+            verdict
+                .failures
+                .iter()
+                .any(|f| f.contains("off their frames by up to 1.0")),
+            "{:?}",
+            verdict.failures
+        );
+    }
+
+    #[test]
+    fn echoes_without_an_all_notes_off_after_the_run_fail() {
+        let text: String = dump(2_000, 5, None)
+            .lines()
+            .filter(|l| !l.contains(" 7b "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let verdict = judge_midi(&text, &options());
+        assert!(
+            verdict.failures.iter().any(|f| f.contains("All Notes Off")),
+            "{:?}",
+            verdict.failures
+        );
     }
 }

@@ -35,15 +35,17 @@
 //! jumps, the worst error), and only a failure of correctness fails it.
 //!
 //! **`--live`** (`--features live`): MIDI from a `midir` input port (by name
-//! or index; the ports are listed), or the built-in phrase if there is none;
-//! audio through `cpal`'s default output. With no audio device it runs the
-//! simulation instead, and says why. `--seconds S` stops it after S seconds
-//! (else Enter). With `--features live-jack`: MIDI from a JACK MIDI port of
-//! its own, `bbx_midi_synth:midi_in`, each event stamped with its frame, and
-//! audio through `cpal`'s JACK host (see `midi_synth/jack_io.rs`); `--midir`
-//! takes MIDI through `midir`'s JACK backend instead. `--percussive` gives
-//! the voices a 0.1 ms attack and release, so that onsets a few frames apart
-//! can be told apart in a recording (`bash .ci/test jack` does that).
+//! or index: `--port`; a port plugged in later is taken as it comes, one
+//! unplugged ends its source and its notes are released), each note echoed
+//! as it plays to the MIDI output `--out-port` names, audio through
+//! `cpal`'s default output; with no port, the built-in phrase. With no
+//! audio device it runs the simulation instead, and says why. `--seconds S`
+//! stops it after S seconds (else Enter). With `--features live-jack`, one
+//! JACK client `bbx_midi_synth` with `midi_in`, `midi_out` and `out_0/1`,
+//! everything at its frame (see `midi_synth/live_jack.rs`); `--port`
+//! connects a JACK MIDI port to it. `--percussive` gives the voices a
+//! 0.1 ms attack and release, so that onsets a few frames apart can be
+//! told apart in a recording (`bash .ci/test jack` does that).
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -64,12 +66,12 @@ mod sim;
 #[path = "midi_synth/synth.rs"]
 mod synth;
 
-#[cfg(feature = "live-jack")]
-#[path = "midi_synth/jack_io.rs"]
-mod jack_io;
 #[cfg(feature = "live")]
 #[path = "midi_synth/live.rs"]
 mod live;
+#[cfg(feature = "live-jack")]
+#[path = "midi_synth/live_jack.rs"]
+mod live_jack;
 
 use music::{Outgoing, Script};
 use synth::Synth;
@@ -97,19 +99,19 @@ struct Options {
     verbose: bool,
     live: bool,
     port: Option<String>,
+    /// Live without JACK: the MIDI out port notes are echoed to.
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
+    out_port: Option<String>,
     /// Live: stop after this long instead of at Enter.
     #[cfg_attr(not(feature = "live"), allow(dead_code))]
     seconds: Option<f64>,
-    /// Live with JACK: take MIDI through `midir`'s JACK backend.
-    #[cfg_attr(not(feature = "live-jack"), allow(dead_code))]
-    midir: bool,
     /// Notes with a 0.1 ms attack and release.
     #[cfg_attr(not(feature = "live"), allow(dead_code))]
     percussive: bool,
 }
 
 const USAGE: &str = "usage: midi_synth [--out FILE.wav] [--realtime] [--verbose] \
-    [--live [--port NAME|INDEX] [--seconds S] [--percussive] [--midir (JACK builds)]]";
+    [--live [--port NAME|INDEX] [--out-port NAME|INDEX] [--seconds S] [--percussive]]";
 
 impl Options {
     fn parse() -> Result<Self, Box<dyn Error>> {
@@ -119,8 +121,8 @@ impl Options {
             verbose: false,
             live: false,
             port: None,
+            out_port: None,
             seconds: None,
-            midir: false,
             percussive: false,
         };
         let mut args = std::env::args().skip(1);
@@ -131,6 +133,9 @@ impl Options {
                 "--verbose" => options.verbose = true,
                 "--live" => options.live = true,
                 "--port" => options.port = Some(args.next().ok_or("--port needs a name or index")?),
+                "--out-port" => {
+                    options.out_port = Some(args.next().ok_or("--out-port needs a name or index")?);
+                }
                 "--seconds" => {
                     let text = args.next().ok_or("--seconds needs a number")?;
                     match text.parse::<f64>() {
@@ -145,15 +150,9 @@ impl Options {
                         }
                     }
                 }
-                "--midir" => options.midir = true,
                 "--percussive" => options.percussive = true,
                 _ => return Err(format!("unknown argument {arg:?}\n{USAGE}").into()),
             }
-        }
-        if options.midir && !cfg!(feature = "live-jack") {
-            return Err(
-                "--midir chooses midir's JACK backend: build with `--features live-jack`".into(),
-            );
         }
         Ok(options)
     }
@@ -209,6 +208,8 @@ enum Got {
         sum: u32,
     },
     Lost(usize),
+    /// The source ended: dropped, after everything it sent.
+    Ended,
 }
 
 impl Got {
@@ -291,12 +292,16 @@ impl Audio {
                     self.synth.sysex(bytes);
                     Got::sysex(bytes)
                 }
-                Event::Lost { count } => {
+                Event::Lost { .. } | Event::Ended => {
                     // Messages of this source were lost here, maybe Note
-                    // Offs: end the notes it started (sustained ones too).
+                    // Offs, or it ended (an input closed): end the notes it
+                    // started (sustained ones too).
                     sounding = self.synth.notes_on(source);
                     self.synth.release_source(source);
-                    Got::Lost(count)
+                    match scheduled.event {
+                        Event::Lost { count } => Got::Lost(count),
+                        _ => Got::Ended,
+                    }
                 }
                 // A MIDI 1.0 stream delivers no packets.
                 Event::Ump(_) | Event::SysEx7 { .. } | Event::SysEx8 { .. } => continue,
@@ -321,6 +326,9 @@ struct Sent {
     items: Script,
     accepted: Vec<bool>,
     stats: SourceStats,
+    /// The source was dropped while the audio still ran: its end must
+    /// come last.
+    ended: bool,
 }
 
 /// Sends `item`, stamped `stamp_us`, as a MIDI input callback would.
@@ -421,11 +429,13 @@ fn simulated() -> Result<Run, Box<dyn Error>> {
             items: phrase,
             accepted: phrase_ok,
             stats: phrase_stats,
+            ended: false,
         },
         Sent {
             items: keyboard,
             accepted: keyboard_ok,
             stats: keyboard_stats,
+            ended: false,
         },
     ];
     Ok(finish(
@@ -524,10 +534,12 @@ fn play(items: Script, mut source: StreamSource, clock: MidiClock, start: Instan
         }
         accepted.push(send(&mut source, item, clock.now_us()));
     }
+    // Dropped here, its end is reported in the stream after all it sent.
     Sent {
         items,
         accepted,
         stats: source.stats(),
+        ended: true,
     }
 }
 

@@ -86,6 +86,12 @@ pub enum Event<'a> {
         /// How many messages, at least 1.
         count: usize,
     },
+    /// The source ended: dropped (an input closed, a device unplugged, a
+    /// JACK sender gone), after everything it sent, which all came before
+    /// this. A synthesizer releases the notes it started. Its index may be
+    /// given to a source added later, never before this event. Stamped with
+    /// the source's last event's time.
+    Ended,
 }
 
 /// An [`Event`] with its time and the source that sent it, as
@@ -147,6 +153,7 @@ impl fmt::Display for Event<'_> {
     /// * [`SysEx7`](Event::SysEx7): `SysEx7 g1 7E 7F 06 01`.
     /// * [`SysEx8`](Event::SysEx8): `SysEx8 g1 stream 7 FF 80`.
     /// * [`Lost`](Event::Lost): `Lost 3 messages` (`Lost 1 message`).
+    /// * [`Ended`](Event::Ended): `Ended`.
     ///
     /// A SysEx longer than 16 bytes shows its first 16 and its length,
     /// `SysEx F0 43 10 ... (300 bytes)`, so that a bulk dump stays one
@@ -196,6 +203,7 @@ impl fmt::Display for Event<'_> {
             }
             Event::Lost { count: 1 } => f.write_str("Lost 1 message"),
             Event::Lost { count } => write!(f, "Lost {count} messages"),
+            Event::Ended => f.write_str("Ended"),
         }
     }
 }
@@ -243,6 +251,7 @@ impl fmt::Debug for Event<'_> {
                 .field("data", &HexBytes(data))
                 .finish(),
             Event::Lost { count } => f.debug_struct("Lost").field("count", &count).finish(),
+            Event::Ended => f.write_str("Ended"),
         }
     }
 }

@@ -91,8 +91,19 @@
 //!   needs atomic read-modify-write; only loads and stores.
 //! * `wmidi`, `midly`: `TryFrom` conversions between [`MidiMessage`] and
 //!   `wmidi::MidiMessage` or `midly::live::LiveEvent`, both ways.
-//! * `live`: real MIDI input (`midir`) and audio output (`cpal`) for the
-//!   `midi_synth` example; the library itself does not use them.
+//! * `midi2`: `TryFrom` conversions between [`ump::Ump`] (and its views)
+//!   and the `midi2` crate's packets, both ways. That crate needs Rust
+//!   1.87; everything else builds with the crate's `rust-version`, 1.85.
+//! * `live`: real MIDI input (`midir`) and audio output (`cpal`, ALSA on
+//!   Linux: needs `libasound2-dev`) for the `midi_synth` example's live
+//!   mode; no library API yet.
+//! * `live-jack`: the same through a JACK server (`libjack-jackd2-dev`):
+//!   the example's JACK MIDI port, stamped to the frame, and `cpal`'s JACK
+//!   host.
+//!
+//! The package is `bbx_midi_rt` and the library `bbx_midi`: a dependency
+//! line names `bbx_midi_rt` (crates.io's `bbx_midi` is another crate), and
+//! code says `use bbx_midi::…`.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(rust_2018_idioms)]
@@ -112,10 +123,13 @@ compile_error!(
 );
 
 mod buffer;
+#[cfg(feature = "alloc")]
+mod counters;
 mod error;
 mod event;
 #[cfg(any(feature = "wmidi", feature = "midly"))]
 mod interop;
+pub mod io;
 mod message;
 pub mod parser;
 pub mod spsc;
@@ -132,7 +146,7 @@ pub use error::{MidiError, SendError};
 pub use event::{Event, MidiEvent, Received, Scheduled};
 pub use message::{MessageKind, MidiMessage};
 #[cfg(feature = "alloc")]
-pub use stream::{MidiStream, Protocol, SourceStats, StreamBuilder, StreamSource};
+pub use stream::{MidiStream, Protocol, SourceMonitor, SourceStats, StreamBuilder, StreamSource};
 #[cfg(feature = "std")]
 pub use timing::MidiClock;
 pub use timing::{BlockScheduler, SchedulerStats};

@@ -115,9 +115,15 @@ impl<T> SlotAlloc<T> {
         )
     }
 
-    /// Allocates `capacity` uninitialised slots without touching them (a
-    /// buffer of zero-sized items may have `usize::MAX` slots), or `None` if
-    /// they are too large to allocate.
+    /// Allocates `capacity` slots (a buffer of zero-sized items may have
+    /// `usize::MAX` slots), or `None` if they are too large to allocate.
+    ///
+    /// Every page of them is written here, on the thread that creates the
+    /// ring: memory the allocator takes fresh from the kernel is mapped on
+    /// first touch, and that touch must not be the first push of a
+    /// real-time producer (MIDI sent out from the audio thread) or pop of
+    /// a real-time consumer: a page fault costs microseconds, more under
+    /// memory pressure.
     pub(crate) fn new(capacity: usize) -> Option<Self> {
         #[cfg(not(loom))]
         let first = {
@@ -126,9 +132,14 @@ impl<T> SlotAlloc<T> {
                 NonNull::<Slot<T>>::dangling()
             } else {
                 // SAFETY: the layout's size is at least one item, so not 0.
-                // The memory stays uninitialised: a `Slot<T>` is an
-                // `UnsafeCell<MaybeUninit<T>>`, valid whatever its bytes.
-                NonNull::new(unsafe { alloc::alloc::alloc(layout) })?.cast()
+                // A `Slot<T>` is an `UnsafeCell<MaybeUninit<T>>`, valid
+                // whatever its bytes: the zeroes written below initialise
+                // no item.
+                let first = NonNull::new(unsafe { alloc::alloc::alloc(layout) })?;
+                // SAFETY: `first` is a fresh allocation of `layout.size()`
+                // bytes, which nothing else references yet.
+                unsafe { first.as_ptr().write_bytes(0, layout.size()) };
+                first.cast()
             }
         };
         #[cfg(loom)]

@@ -270,9 +270,14 @@ impl crate::stream::Picker for BlockScheduler {
     fn takes(&self, time: u32) -> bool {
         !matches!(self.place(time), Place::Later)
     }
-    fn take(&mut self, time: u32) -> usize {
-        // `takes` said yes and nothing changed since: never `None`.
-        self.schedule(time).unwrap_or(self.next_frame)
+    fn try_take(&mut self, time: u32) -> Option<usize> {
+        self.schedule(time)
+    }
+    fn block(&self) -> Option<u64> {
+        // Once a block: what is published during a block is not due in it
+        // unless it is already late (the latency is a block or more), and
+        // then it comes at frame 0 of the next.
+        Some(self.block)
     }
 }
 
@@ -334,6 +339,9 @@ pub struct BlockScheduler {
     stats: SchedulerStats,
     /// The placement rules of the current block, in integers.
     placement: Placement,
+    /// Blocks begun so far (wrapping): a stream looks at its sources at
+    /// the first event taken in each block.
+    block: u64,
 }
 
 impl BlockScheduler {
@@ -384,6 +392,7 @@ impl BlockScheduler {
             synced: false,
             stats: SchedulerStats::default(),
             placement: Placement::default(),
+            block: 0,
         }
     }
 
@@ -439,6 +448,33 @@ impl BlockScheduler {
         self.latency_us as u32
     }
 
+    /// When frame `frame` of the current block plays, on the events'
+    /// clock: the placement turned around, without the latency. An event
+    /// stamped `time_at(f) - latency_us()` is placed at frame `f`; MIDI the
+    /// audio thread sends out at frame `f` is stamped `time_at(f)`, so that
+    /// its receiving end (a JACK port, a thread sending through `midir`)
+    /// delivers it as that frame plays. Frames past the block's end go on
+    /// at the same rate. 0 before the first [`begin_block`](Self::begin_block).
+    ///
+    /// Constant time; never allocates.
+    ///
+    /// ```
+    /// let mut scheduler = bbx_midi::BlockScheduler::new(50_000.0, 1_000); // 20 µs a frame
+    /// scheduler.begin_block(1_000_000, 500);
+    /// assert_eq!(scheduler.time_at(0), 1_000_000);
+    /// assert_eq!(scheduler.time_at(7), 1_000_140);
+    /// // What was stamped a latency before that time plays at that frame.
+    /// assert_eq!(scheduler.schedule((1_000_140 - 1_000) as u32), Some(7));
+    /// ```
+    pub fn time_at(&self, frame: usize) -> u64 {
+        if !self.synced {
+            return 0;
+        }
+        let time = self.start_us + frame as f64 * self.us_per_frame;
+        // Rounded to the nearest microsecond; `as` saturates at the ends.
+        (time + 0.5) as u64
+    }
+
     /// Changes the latency, for example when the sound card's blocks turn
     /// out longer than expected: with a latency shorter than a block, events
     /// from the start of each block come late. Takes effect with the next
@@ -474,6 +510,7 @@ impl BlockScheduler {
     /// assert_eq!(scheduler.schedule(1_010_100), None, "a block of 0 frames takes nothing");
     /// ```
     pub fn begin_block(&mut self, now_us: u64, frames: usize) {
+        self.block = self.block.wrapping_add(1);
         self.advance(now_us, frames);
         self.prepare();
     }
@@ -687,6 +724,13 @@ impl BlockScheduler {
     /// too: after every event their source sent before them. A misdated
     /// event does not wait behind another source's events that are not
     /// due yet: it comes once the due ones are taken.
+    ///
+    /// The stream looks at its sources at the first call of each block
+    /// (after [`begin_block`](Self::begin_block)) and takes the block's
+    /// events from what it saw then, earliest first, the lower source on a
+    /// tie: what a source publishes after that comes in the next block (at
+    /// frame 0, counted late, if it was due), so that a block's cost per
+    /// event does not grow with the number of sources.
     ///
     /// Wait-free; never allocates.
     ///

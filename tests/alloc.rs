@@ -688,3 +688,91 @@ fn the_translators_are_as_small_as_their_docs_say() {
     );
     assert!(size_of::<UmpToMidi1<256>>() <= 256 + 64);
 }
+
+/// Sources that come and go: the audio thread places a source handed over
+/// by the adder, takes its events, takes its end and hands its rings back,
+/// all without an allocator call; the adder's thread allocates the new
+/// source and frees the old one.
+#[test]
+fn sources_coming_and_going_cost_the_audio_thread_no_allocation() {
+    let (first, mut stream) = MidiStream::builder()
+        .capacity(8)
+        .sysex_bytes(32)
+        .max_sources(2)
+        .build();
+    let mut adder = stream.adder().unwrap();
+    drop(first);
+    let mut taken = 0;
+    let (calls, ()) = allocator_calls(|| {
+        while let Some(received) = stream.try_recv() {
+            assert_eq!(received.event, Event::Ended);
+            taken += 1;
+        }
+    });
+    assert_eq!((calls, taken), (0, 1), "the first source's end, retired");
+    for round in 0..4u64 {
+        let (calls, mut source) = allocator_calls(|| adder.add().unwrap());
+        assert!(calls > 0, "the adding thread allocates the rings");
+        let mut monitor = None;
+        if round == 0 {
+            monitor = Some(source.monitor());
+        }
+        let (calls, ()) = allocator_calls(|| {
+            assert!(source.try_send_at(MidiMessage::START, round * 10));
+            source
+                .try_send_bytes_at(&[0xF0, 1, 2, 0xF7], round * 10 + 1)
+                .unwrap();
+        });
+        assert_eq!(calls, 0, "sending");
+        drop(source);
+        let mut seen = 0;
+        let (calls, ()) = allocator_calls(|| {
+            // Its end is found at the look of the block after its last
+            // event: two blocks.
+            let mut scheduler = bbx_midi::BlockScheduler::new(48_000.0, 0);
+            for block in 0..2 {
+                scheduler.begin_block(round * 10 + block * 100_000, 4_800);
+                while scheduler.next_event(&mut stream).is_some() {
+                    seen += 1;
+                }
+            }
+        });
+        assert_eq!(
+            (calls, seen),
+            (0, 3),
+            "round {round}: place, take, end, retire"
+        );
+        if let Some(monitor) = monitor {
+            assert_eq!(monitor.stats().sent, 2);
+        }
+    }
+    let (calls, collected) = allocator_calls(|| adder.collect());
+    assert!(
+        collected == 1 && calls > 0,
+        "the adder's thread frees the rings"
+    );
+}
+
+/// The live parts' audio-thread calls: a new source swapped in (the old one
+/// handed back), the card clock, a frame's time, and MIDI out sent from
+/// the audio thread: no allocator call.
+#[test]
+fn the_live_parts_audio_side_does_not_allocate() {
+    use bbx_midi::io::{CardClock, source_swap};
+    let (mut echo, mut echoes) = MidiStream::builder().capacity(8).max_sources(2).build();
+    let mut adder = echoes.adder().unwrap();
+    let (mut offer, mut take) = source_swap();
+    offer.offer(adder.add().unwrap()).unwrap();
+    let mut card = CardClock::new();
+    let mut scheduler = bbx_midi::BlockScheduler::new(48_000.0, 1_000);
+    let (calls, swapped) = allocator_calls(|| {
+        let start = card.block_start_us(1_000_000, 5_000_000, 6_000_000);
+        scheduler.begin_block(start, 64);
+        let swapped = take.swap(&mut echo);
+        assert!(echo.try_send_at(MidiMessage::START, scheduler.time_at(10)));
+        swapped
+    });
+    assert_eq!((calls, swapped), (0, true));
+    assert_eq!(offer.collect(), 1, "the old source, back on this thread");
+    assert_eq!(echoes.try_recv().unwrap().event, Event::Ended);
+}

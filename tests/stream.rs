@@ -17,6 +17,7 @@ enum Got {
     Msg(MidiMessage),
     SysEx(Vec<u8>),
     Lost(usize),
+    Ended,
 }
 
 /// Everything the stream has now, as (time, source, what).
@@ -27,6 +28,7 @@ fn take_all(stream: &mut MidiStream) -> Vec<(u32, usize, Got)> {
             Event::Message(m) => Got::Msg(m),
             Event::SysEx(bytes) => Got::SysEx(bytes.to_vec()),
             Event::Lost { count } => Got::Lost(count),
+            Event::Ended => Got::Ended,
             other => panic!("not in a MIDI 1.0 stream: {other:?}"),
         };
         got.push((received.time, received.source, what));
@@ -690,7 +692,11 @@ fn dropping_a_source_in_the_middle_of_a_sysex_reports_it_lost() {
     assert!(stream.is_abandoned());
     assert_eq!(
         take_all(&mut stream),
-        [(5, 0, Got::Msg(note(1))), (9, 0, Got::Lost(1))]
+        [
+            (5, 0, Got::Msg(note(1))),
+            (9, 0, Got::Lost(1)),
+            (9, 0, Got::Ended)
+        ]
     );
 }
 
@@ -928,6 +934,150 @@ fn a_source_must_hold_the_rate_times_the_latency() {
     }
 }
 
+// --------------------------------------------------- sources come and go
+
+#[test]
+fn a_dropped_source_ends_after_everything_it_sent_and_its_losses() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(1).build_merged();
+    assert!(a.try_send_at(note(1), 10));
+    assert!(!a.try_send_at(note(2), 20), "full: lost");
+    assert!(b.try_send_at(note(3), 15));
+    drop(a);
+    assert_eq!(
+        take_all(&mut stream),
+        [
+            (10, 0, Got::Msg(note(1))),
+            (15, 1, Got::Msg(note(3))),
+            (20, 0, Got::Lost(1)),
+            (20, 0, Got::Ended),
+        ]
+    );
+    assert_eq!(stream.sources(), 1, "its slot is freed");
+    assert!(!stream.is_abandoned());
+    drop(b);
+    assert_eq!(take_all(&mut stream), [(15, 1, Got::Ended)]);
+    assert!(stream.is_abandoned());
+}
+
+#[test]
+fn a_source_that_sent_nothing_ends_at_the_streams_latest_time() {
+    let ([mut a, b], mut stream) = MidiStream::builder().build_merged();
+    assert!(a.try_send_at(note(1), 500));
+    stream.try_recv();
+    drop(b);
+    assert_eq!(take_all(&mut stream), [(500, 1, Got::Ended)]);
+}
+
+#[test]
+fn an_added_source_takes_the_lowest_free_slot_and_is_merged_by_time() {
+    let ([mut a, b], mut stream) = MidiStream::builder().max_sources(4).build_merged();
+    let mut adder = stream.adder().expect("the first call gives it");
+    assert!(stream.adder().is_none(), "only once");
+    let mut c = adder.add().unwrap();
+    assert_eq!(c.index(), 2);
+    assert!(c.try_send_at(note(7), 5));
+    assert!(a.try_send_at(note(1), 10));
+    assert_eq!(
+        take_all(&mut stream),
+        [(5, 2, Got::Msg(note(7))), (10, 0, Got::Msg(note(1)))]
+    );
+    assert_eq!(stream.sources(), 3);
+    // Slot 1 comes back only once its source's end was taken.
+    drop(b);
+    let e = adder.add().unwrap();
+    assert_eq!(e.index(), 3);
+    // It sent nothing: its end is stamped with the stream's latest time.
+    assert_eq!(take_all(&mut stream), [(10, 1, Got::Ended)]);
+    let mut d = adder.add().unwrap();
+    assert_eq!(d.index(), 1);
+    assert!(d.try_send_at(note(9), 20));
+    assert_eq!(take_all(&mut stream), [(20, 1, Got::Msg(note(9)))]);
+}
+
+#[test]
+fn adding_past_the_most_sources_is_refused_until_one_ends() {
+    use bbx_midi::stream::AddError;
+    let (a, mut stream) = MidiStream::builder().max_sources(2).build();
+    let mut adder = stream.adder().unwrap();
+    let b = adder.add().unwrap();
+    assert_eq!(adder.add().unwrap_err(), AddError::Full { max: 2 });
+    assert_eq!(adder.room(), 0);
+    drop(a);
+    assert_eq!(
+        adder.add().unwrap_err(),
+        AddError::Full { max: 2 },
+        "not ended yet"
+    );
+    assert_eq!(take_all(&mut stream), [(0, 0, Got::Ended)]);
+    assert_eq!(adder.room(), 1);
+    assert_eq!(adder.add().unwrap().index(), 0);
+    drop(b);
+}
+
+#[test]
+fn an_added_source_has_its_own_room() {
+    use bbx_midi::stream::AddError;
+    let (_a, mut stream) = MidiStream::builder()
+        .capacity(4)
+        .sysex_bytes(16)
+        .max_sources(3)
+        .build();
+    let mut adder = stream.adder().unwrap();
+    let mut small = adder.add_with(1, 0).unwrap();
+    assert_eq!((small.capacity(), small.sysex_capacity()), (1, 0));
+    assert!(small.try_send_at(note(1), 0));
+    assert!(!small.try_send_at(note(2), 0), "room for one");
+    assert_eq!(
+        small.try_send_bytes_at(&[0xF0, 1, 0xF7], 0),
+        Err(SendError::TooLarge { len: 3, max: 0 })
+    );
+    assert_eq!(adder.add_with(0, 0).unwrap_err(), AddError::ZeroCapacity);
+    assert_eq!(
+        adder.add_with(8, 17).unwrap_err(),
+        AddError::SysExTooLarge { asked: 17, max: 16 }
+    );
+    let mut big = adder.add_with(8, 16).unwrap();
+    big.try_send_bytes_at(&sysex(16, 0), 1).unwrap();
+    assert_eq!(
+        events(&mut stream),
+        [Got::Msg(note(1)), Got::Lost(2), Got::SysEx(sysex(16, 0))]
+    );
+}
+
+#[test]
+fn the_adder_says_when_the_stream_is_gone_and_keeps_it_open_while_it_lives() {
+    use bbx_midi::stream::AddError;
+    let (a, mut stream) = MidiStream::builder().max_sources(2).build();
+    let mut adder = stream.adder().unwrap();
+    drop(a);
+    stream.try_recv();
+    assert!(!stream.is_abandoned(), "the adder may still add");
+    drop(stream);
+    assert_eq!(adder.add().unwrap_err(), AddError::Closed);
+    let (a, mut stream) = MidiStream::builder().max_sources(2).build();
+    let adder = stream.adder().unwrap();
+    drop((a, adder));
+    assert_eq!(take_all(&mut stream), [(0, 0, Got::Ended)]);
+    assert!(stream.is_abandoned());
+}
+
+#[test]
+fn a_monitor_reads_a_sources_stats_from_another_thread() {
+    let (mut source, _stream) = MidiStream::builder().capacity(4).sysex_bytes(8).build();
+    let monitor = source.monitor();
+    assert_eq!(monitor.stats(), bbx_midi::SourceStats::default());
+    let sender = std::thread::spawn(move || {
+        for i in 0..6 {
+            source.try_send_at(note(i), 0);
+        }
+        source.try_send_bytes_at(&[0xF0, 1, 2, 0xF7], 0).ok();
+        source.stats()
+    });
+    let own = sender.join().unwrap();
+    assert_eq!(monitor.stats(), own);
+    assert_eq!((own.sent, own.lost, own.peak_messages), (4, 3, 4));
+}
+
 // ------------------------------------------------------------------- merge
 
 #[test]
@@ -993,6 +1143,131 @@ fn a_loss_in_one_source_sits_between_that_sources_events() {
             (25, 0, Got::Lost(1)),
         ]
     );
+}
+
+/// A small xorshift, so that the cases are the same on every run.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// Many sources, random stamps: the merge gives them sorted by stamp, the
+/// lower source first on a tie, at every size the queue takes.
+#[test]
+fn many_sources_come_out_sorted_ties_by_source() {
+    let mut state = 0x9E37_79B9_7F4A_7C15;
+    for n in [1, 2, 3, 7, 16, 33, 64] {
+        let (mut sources, mut stream) = MidiStream::builder().build_sources(n);
+        let mut expected = Vec::new();
+        for (index, source) in sources.iter_mut().enumerate() {
+            // Each source's stamps go up; few distinct values, many ties.
+            let mut time = 0u32;
+            for _ in 0..(xorshift(&mut state) % 6) {
+                time += (xorshift(&mut state) % 3) as u32;
+                assert!(source.try_send_at(note(index as u8), u64::from(time)));
+                expected.push((time, index));
+            }
+        }
+        expected.sort();
+        let got: Vec<_> = take_all(&mut stream)
+            .into_iter()
+            .map(|(t, s, _)| (t, s))
+            .collect();
+        assert_eq!(got, expected, "{n} sources");
+    }
+}
+
+/// The stream looks at its sources when it has taken everything it saw:
+/// an event published after a look waits for the next one, behind what
+/// the look saw even when stamped earlier, and is neither lost nor put
+/// out of its source's order.
+#[test]
+fn an_event_published_after_a_look_comes_at_the_next_look() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().build_merged();
+    a.try_send_at(note(1), 10);
+    a.try_send_at(note(2), 40);
+    assert_eq!(stream.try_recv().unwrap().time, 10); // a look: a's two seen
+    b.try_send_at(note(3), 20); // after the look
+    a.try_send_at(note(4), 30); // after the look, behind a's 40
+    let got: Vec<_> = take_all(&mut stream)
+        .into_iter()
+        .map(|(t, s, _)| (t, s))
+        .collect();
+    // 40 was seen; then the next look finds b's 20 and a's 30.
+    assert_eq!(got, [(40, 0), (20, 1), (30, 0)]);
+    // peek_time looks as try_recv does, and agrees with it.
+    b.try_send_at(note(5), 60);
+    a.try_send_at(note(6), 50);
+    assert_eq!(stream.peek_time(), Some(50));
+    assert_eq!(stream.try_recv().unwrap().time, 50);
+}
+
+/// A loss at the end of a source (nothing sent after it) comes after
+/// everything that source sent and in time order with the other sources:
+/// found when the source's last event is taken, not at the next look
+/// (which comes only after b's 40, seen at this one).
+#[test]
+fn a_loss_at_the_end_of_a_source_comes_in_time_order_with_the_others() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(2).build_merged();
+    a.try_send_at(note(1), 10);
+    a.try_send_at(note(6), 12);
+    assert!(!a.try_send_at(note(2), 30)); // lost, nothing after it
+    b.try_send_at(note(3), 20);
+    b.try_send_at(note(4), 40);
+    assert_eq!(
+        take_all(&mut stream),
+        [
+            (10, 0, Got::Msg(note(1))),
+            (12, 0, Got::Msg(note(6))),
+            (20, 1, Got::Msg(note(3))),
+            (30, 0, Got::Lost(1)),
+            (40, 1, Got::Msg(note(4))),
+        ]
+    );
+    // Then the source sends again: the loss entry it writes first was
+    // reported already, and is not reported twice.
+    assert!(a.try_send_at(note(5), 50));
+    assert_eq!(take_all(&mut stream), [(50, 0, Got::Msg(note(5)))]);
+    assert_eq!(stream.lost(), 1);
+}
+
+/// A loss that happens after a look, while the stream still holds the
+/// source's earlier event, is reported right after that event (before the
+/// source's later events), exactly once.
+#[test]
+fn a_loss_after_a_look_is_reported_right_after_the_event_before_it() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(1).build_merged();
+    a.try_send_at(note(1), 10);
+    b.try_send_at(note(2), 5);
+    assert_eq!(stream.try_recv().unwrap().time, 5); // a look: a's 10 seen
+    assert!(!a.try_send_at(note(3), 15)); // lost: a's 10 fills it
+    let first = stream.try_recv().unwrap();
+    assert_eq!((first.time, first.source), (10, 0));
+    assert!(a.try_send_at(note(4), 20)); // the loss entry, then this
+    assert_eq!(
+        take_all(&mut stream),
+        [(15, 0, Got::Lost(1)), (20, 0, Got::Msg(note(4)))]
+    );
+    assert_eq!(stream.lost(), 1);
+}
+
+/// `pop_into` takes what the stream saw and looks once more when it runs
+/// out, at most once a call.
+#[test]
+fn pop_into_takes_everything_published_before_it_in_order() {
+    use bbx_midi::MidiEvent;
+    let ([mut a, mut b, mut c], mut stream) = MidiStream::builder().build_merged();
+    a.try_send_at(note(1), 30);
+    b.try_send_at(note(2), 10);
+    assert_eq!(stream.peek_time(), Some(10)); // a look
+    c.try_send_at(note(3), 20);
+    let mut out = [MidiEvent::default(); 8];
+    assert_eq!(stream.pop_into(&mut out), 3);
+    let times: Vec<_> = out[..3].iter().map(|e| e.time).collect();
+    assert_eq!(times, [10, 30, 20], "seen first, then the next look");
+    assert_eq!(stream.pop_into(&mut out), 0);
 }
 
 #[test]

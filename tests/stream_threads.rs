@@ -103,6 +103,8 @@ struct Seen {
     delivered: u32,
     last_seq: Option<u32>,
     losses: BTreeMap<u32, usize>,
+    /// Its end came: nothing may follow.
+    ended: bool,
 }
 
 /// Takes events as the audio thread would until every source is gone and
@@ -146,7 +148,16 @@ fn three_sources(capacity: usize) {
             }
         }
         let source = &mut seen[received.source];
+        assert!(
+            !source.ended,
+            "source {}: an event after its end",
+            received.source
+        );
         let bytes = match received.event {
+            Event::Ended => {
+                source.ended = true;
+                return;
+            }
             Event::Lost { count } => {
                 *source.losses.entry(source.delivered).or_default() += count;
                 return;
@@ -185,6 +196,7 @@ fn three_sources(capacity: usize) {
         "the retrying source lost nothing"
     );
     assert!(seen[0].losses.is_empty());
+    assert!(seen.iter().all(|source| source.ended), "every source ended");
     for source in &seen[1..] {
         let lost: usize = source.losses.values().sum();
         assert!(source.delivered + lost as u32 >= everything);
@@ -225,14 +237,20 @@ fn a_last_loss_reaches_the_audio_thread_after_what_came_before() {
             Event::Lost { count } => count,
             _ => 0,
         };
+        let mut ended = 0;
         loop {
             if let Some(received) = stream.try_recv() {
-                got.push((received.time, lost_in(received.event)));
+                assert_eq!(ended, 0, "an event after the source's end");
+                match received.event {
+                    Event::Ended => ended += 1,
+                    event => got.push((received.time, lost_in(event))),
+                }
                 continue;
             }
             if stream.is_abandoned() {
                 // Abandoned: one more look sees everything it did.
                 match stream.try_recv() {
+                    Some(received) if received.event == Event::Ended => ended += 1,
                     Some(received) => got.push((received.time, lost_in(received.event))),
                     None => break,
                 }
@@ -240,6 +258,7 @@ fn a_last_loss_reaches_the_audio_thread_after_what_came_before() {
                 std::hint::spin_loop();
             }
         }
+        assert_eq!(ended, 1, "its end, once, last");
         let (dropped, _) = sender.join().unwrap();
         let lost: usize = got.iter().map(|(_, n)| n).sum();
         assert_eq!(lost, dropped);
@@ -376,10 +395,185 @@ fn midi2_packets_and_translated_midi1_from_two_threads() {
                 assert_eq!(packet, expected, "note {seq}");
                 next_note += 1;
             }
+            (_, Event::Ended) => {}
             (source, event) => panic!("source {source}: {event:?}"),
         }
     });
     sender.join().unwrap();
     keyboard.join().unwrap();
     assert_eq!((next, next_note), (events, events));
+}
+
+/// Eight sources in eight threads, stamped by one clock, taken block by
+/// block through a `BlockScheduler` as an audio callback takes them: every
+/// message once, in its source's order, and within each block in time
+/// order across sources (the block takes what its look saw, earliest
+/// first, ties to the lower source).
+#[test]
+fn eight_sources_in_threads_come_block_by_block_in_time_order() {
+    use bbx_midi::{BlockScheduler, MidiClock};
+    const SOURCES: usize = 8;
+    let per_source: u32 = if cfg!(miri) { 20 } else { 2_000 };
+    let clock = MidiClock::new();
+    let (sources, mut stream) = MidiStream::builder().capacity(4096).build_sources(SOURCES);
+    let senders: Vec<_> = sources
+        .into_iter()
+        .map(|mut source| {
+            thread::spawn(move || {
+                for seq in 0..per_source {
+                    let message = MidiMessage::pitch_bend_change(0, seq as u16).unwrap();
+                    while !source.try_send_at(message, clock.now_us()) {
+                        thread::yield_now();
+                    }
+                    // About one message every 20 µs from each source, so
+                    // that the sources' stamps interleave (not under Miri,
+                    // whose clock crawls).
+                    let until = clock.now_us() + 20;
+                    while !cfg!(miri) && clock.now_us() < until {
+                        std::hint::spin_loop();
+                    }
+                    if seq % 16 == 0 {
+                        thread::yield_now();
+                    }
+                }
+            })
+        })
+        .collect();
+    // 64-frame blocks at 48 kHz, played 2 ms after their stamps.
+    let mut scheduler = BlockScheduler::new(48_000.0, 2_000);
+    let mut next = [0u32; SOURCES];
+    let mut taken = 0u32;
+    let mut block_start = clock.now_us();
+    let mut idle_blocks = 0;
+    while taken < per_source * SOURCES as u32 && idle_blocks < 100_000 {
+        // A callback on time: the block begins when the clock says so.
+        while !cfg!(miri) && clock.now_us() < block_start {
+            thread::yield_now();
+        }
+        scheduler.begin_block(block_start, 64);
+        block_start += 1_333;
+        let mut last: Option<(u32, usize)> = None;
+        let mut any = false;
+        while let Some(s) = scheduler.next_event(&mut stream) {
+            if s.event == Event::Ended {
+                continue;
+            }
+            let Event::Message(m) = s.event else {
+                panic!("nothing is lost: {:?}", s.event);
+            };
+            assert_eq!(
+                u32::from(m.pitch_bend().unwrap()),
+                next[s.source],
+                "source {}",
+                s.source
+            );
+            next[s.source] += 1;
+            if let Some((time, source)) = last {
+                let in_order = (s.time.wrapping_sub(time) as i32) > 0
+                    || (s.time == time && s.source >= source);
+                assert!(
+                    in_order,
+                    "block out of order: ({time}, {source}) then ({}, {})",
+                    s.time, s.source
+                );
+            }
+            last = Some((s.time, s.source));
+            taken += 1;
+            any = true;
+        }
+        idle_blocks = if any { 0 } else { idle_blocks + 1 };
+        if !any {
+            thread::yield_now();
+        }
+    }
+    for sender in senders {
+        sender.join().unwrap();
+    }
+    assert_eq!(taken, per_source * SOURCES as u32);
+}
+
+/// Sources that come and go: three threads share an adder, each adding a
+/// source, sending a session of 64 numbered messages (retrying, so none is
+/// lost), dropping it, and again, through a stream of at most four
+/// sources, so slots are freed and given out again while the audio thread
+/// takes. Each session arrives whole, in order, under one index, and ends
+/// once; no event of a new session comes before the end of the one that
+/// held its slot.
+#[test]
+fn sources_added_and_dropped_from_several_threads_arrive_whole_and_end_once() {
+    use std::sync::{Arc, Mutex};
+    const THREADS: u16 = 3;
+    const SESSIONS: u16 = if cfg!(miri) { 3 } else { 200 };
+    const PER_SESSION: u16 = 64;
+    let (first, mut stream) = MidiStream::builder().capacity(8).max_sources(4).build();
+    drop(first);
+    let adder = Arc::new(Mutex::new(stream.adder().unwrap()));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let adder = Arc::clone(&adder);
+            thread::spawn(move || {
+                for session in 0..SESSIONS {
+                    let mut source = loop {
+                        // Full while the audio thread has not taken the end
+                        // of a source that held a slot: wait for it.
+                        if let Ok(source) = adder.lock().unwrap().add() {
+                            break source;
+                        }
+                        thread::yield_now();
+                    };
+                    for seq in 0..PER_SESSION {
+                        let value = session * PER_SESSION + seq;
+                        let mut message =
+                            MidiMessage::pitch_bend_change(thread as u8, value).unwrap();
+                        let mut spins = 0;
+                        while let Err(back) = source.try_push_at(message, u64::from(seq)) {
+                            message = back;
+                            backoff(&mut spins);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(adder);
+    // Per slot: the session it carries now, (thread, session), and the
+    // next message expected in it. Across slots the merge goes by stamp,
+    // so sessions of one thread may interleave; within a slot, one session
+    // whole, then its end.
+    let mut current: [Option<(u8, u16, u16)>; 4] = [None; 4];
+    let mut finished = std::collections::BTreeSet::new();
+    let mut ends = 0;
+    receive_all(&mut stream, |received| {
+        let slot = &mut current[received.source];
+        match received.event {
+            Event::Ended => {
+                ends += 1;
+                let Some((thread, session, next)) = slot.take() else {
+                    return; // the source built with the stream, which sent nothing
+                };
+                assert_eq!(
+                    next, PER_SESSION,
+                    "thread {thread} session {session} ended early"
+                );
+                assert!(
+                    finished.insert((thread, session)),
+                    "{thread}/{session} twice"
+                );
+            }
+            Event::Message(m) => {
+                let thread = m.channel().unwrap();
+                let value = m.pitch_bend().unwrap();
+                let (session, seq) = (value / PER_SESSION, value % PER_SESSION);
+                let state = slot.get_or_insert((thread, session, 0));
+                assert_eq!(*state, (thread, session, seq), "slot {}", received.source);
+                state.2 += 1;
+            }
+            other => panic!("nothing is lost: {other:?}"),
+        }
+    });
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert_eq!(finished.len(), usize::from(THREADS * SESSIONS));
+    assert_eq!(ends, usize::from(THREADS * SESSIONS) + 1);
 }

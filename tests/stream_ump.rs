@@ -19,6 +19,7 @@ enum Got {
     SysEx7(u8, Vec<u8>),
     SysEx8(u8, u8, Vec<u8>),
     Lost(usize),
+    Ended,
 }
 
 /// A way of sending something into a source.
@@ -38,6 +39,7 @@ fn take_all(stream: &mut MidiStream) -> Vec<(u32, Got)> {
                 data,
             } => Got::SysEx8(group, stream_id, data.to_vec()),
             Event::Lost { count } => Got::Lost(count),
+            Event::Ended => Got::Ended,
         };
         got.push((received.time, what));
     }

@@ -850,11 +850,40 @@ fn an_event_that_arrives_after_a_later_one_was_played_is_counted_late() {
     scheduler.begin_block(t0 + BLOCK_US, FRAMES);
     let first = scheduler.next_event(&mut stream).unwrap();
     assert_eq!(first.frame, 192);
-    // A straggler from the other source, stamped before the one just played.
+    // A straggler from the other source, stamped before the one just
+    // played, published after the block's first event was taken: the
+    // stream looked at its sources then, so it comes in the next block.
     b.try_send_at(note(2), t0 + 24 * US_PER_FRAME);
+    assert!(
+        scheduler.next_event(&mut stream).is_none(),
+        "one look a block"
+    );
+    scheduler.begin_block(t0 + 2 * BLOCK_US, FRAMES);
     let second = scheduler.next_event(&mut stream).unwrap();
-    assert_eq!((second.frame, second.source), (192, 1), "kept in order");
+    assert_eq!(
+        (second.frame, second.source),
+        (0, 1),
+        "at the start of the next"
+    );
     assert_eq!(scheduler.stats().late, 1);
+}
+
+/// What a block takes is what was published before its first event was
+/// taken, whichever source sent it: a source whose not-yet-due event the
+/// stream knew is still looked at, so what it sent after that event and
+/// is due comes in this block.
+#[test]
+fn a_block_takes_everything_due_that_was_published_before_it() {
+    let ([mut a, mut b], mut stream) = MidiStream::builder().build_merged();
+    let mut scheduler = BlockScheduler::new(RATE, LATENCY);
+    let t0 = 1_000_000;
+    a.try_send_at(note(1), t0 + 10 * US_PER_FRAME);
+    // The stream sees a's first event, not due in this block.
+    assert!(take_block(&mut scheduler, &mut stream, t0, FRAMES).is_empty());
+    a.try_send_at(note(2), t0 + 20 * US_PER_FRAME);
+    b.try_send_at(note(3), t0 + 15 * US_PER_FRAME);
+    let got = take_block(&mut scheduler, &mut stream, t0 + BLOCK_US, FRAMES);
+    assert_eq!(got, [(10, note(1)), (15, note(3)), (20, note(2))]);
 }
 
 // ------------------------------------------------- losses with the scheduler

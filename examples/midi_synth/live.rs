@@ -1,383 +1,294 @@
-//! Real MIDI input through `midir` (or JACK), real audio through `cpal`.
+//! Live: a MIDI input port (and ports plugged in while it plays), MIDI out
+//! echoing every note as it plays, and a sound card, from the library's
+//! parts (`bbx_midi::io`). With `--features live-jack` through a JACK
+//! server ([`super::live_jack`]); with `--features live` through `midir`
+//! and `cpal`.
 
-use std::cmp::Reverse;
 use std::error::Error;
 use std::io::BufRead;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bbx_midi::{BlockScheduler, Event, MidiClock, MidiStream, StreamSource};
-use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use bbx_midi::{Event, MidiMessage, StreamSource};
 
-use super::music::phrase;
-use super::{Options, Synth, play};
+use super::Options;
+use super::synth::Synth;
 
 pub enum Outcome {
     Played,
     NoAudio(String),
 }
 
-/// The `midir` client's name.
-#[cfg(not(feature = "live-jack"))]
-const MIDIR_CLIENT: &str = "bbx_midi synth";
-#[cfg(feature = "live-jack")]
-const MIDIR_CLIENT: &str = "bbx_midi_synth_midir";
-const MIDIR_PORT: &str = "bbx_midi-in";
-
-/// Opens the MIDI port the options name (listing the ports), or says
-/// why there is none. Everything the port delivers goes into `source`,
-/// stamped on arrival: short messages and SysEx, whole or in pieces.
-///
-/// With ALSA the stamp is `clock`'s reading, the clock the audio
-/// callback reads too. With JACK it is `midir`'s own, JACK's clock,
-/// which `cpal`'s JACK host stamps the audio callback with; and with no
-/// `--port` the port is created for others to connect to.
-fn open_port(
-    wanted: Option<&str>,
-    mut source: StreamSource,
-    clock: MidiClock,
-) -> Result<midir::MidiInputConnection<()>, String> {
-    let mut input =
-        midir::MidiInput::new(MIDIR_CLIENT).map_err(|e| format!("no MIDI system ({e})"))?;
-    // SysEx, timing clock and active sensing too: the stream takes them.
-    input.ignore(midir::Ignore::None);
-    let on_message = move |midir_us: u64, bytes: &[u8], _: &mut ()| {
-        let stamp = if cfg!(feature = "live-jack") {
-            midir_us
-        } else {
-            clock.now_us()
-        };
-        // Losses are reported in the stream; bytes that are not MIDI
-        // are refused with the reason, which a MIDI callback has
-        // nowhere to show.
-        let _ = source.try_send_bytes_at(bytes, stamp);
-    };
-    #[cfg(feature = "live-jack")]
-    if wanted.is_none() {
-        use midir::os::unix::VirtualInput;
-        let connection = input
-            .create_virtual(MIDIR_PORT, on_message, ())
-            .map_err(|e| format!("cannot create a JACK MIDI port: {e}"))?;
-        println!("MIDI input: midir's JACK port {MIDIR_CLIENT}:{MIDIR_PORT}");
-        return Ok(connection);
-    }
-    let ports = input.ports();
-    if ports.is_empty() {
-        return Err("no MIDI input port found".into());
-    }
-    println!("MIDI input ports:");
-    for (i, port) in ports.iter().enumerate() {
-        println!("  {i}: {}", input.port_name(port).unwrap_or_default());
-    }
-    let index = match wanted {
-        None => {
-            println!("no --port given: using port 0");
-            0
-        }
-        Some(wanted) => match wanted.parse::<usize>() {
-            Ok(i) if i < ports.len() => i,
-            _ => ports
-                .iter()
-                .position(|p| input.port_name(p).is_ok_and(|name| name.contains(wanted)))
-                .ok_or_else(|| format!("no MIDI input port matches {wanted:?}"))?,
-        },
-    };
-    let name = input.port_name(&ports[index]).unwrap_or_default();
-    let connection = input
-        .connect(&ports[index], MIDIR_PORT, on_message, ())
-        .map_err(|e| format!("cannot open MIDI port {name:?}: {e}"))?;
-    println!("MIDI input: {name}");
-    Ok(connection)
-}
-
-/// The MIDI input, open while it is kept.
-struct MidiIn {
-    _midir: Option<midir::MidiInputConnection<()>>,
-    #[cfg(feature = "live-jack")]
-    _jack: super::jack_io::Client,
-}
-
-/// Where the audio callback reads its block's time when the MIDI input
-/// has a clock of its own (our JACK port: JACK's frame clock).
-#[cfg(feature = "live-jack")]
-type FrameClock = super::jack_io::FrameClock;
-/// Without JACK there is none.
-#[cfg(not(feature = "live-jack"))]
-enum FrameClock {}
-#[cfg(not(feature = "live-jack"))]
-impl FrameClock {
-    fn cycle_start_us(&self) -> u64 {
-        match *self {}
-    }
-}
-
-/// The MIDI input the build and the options ask for.
-#[cfg(not(feature = "live-jack"))]
-fn open_midi(
-    options: &Options,
-    port: StreamSource,
-    _watch: StreamSource,
-    clock: MidiClock,
-) -> Result<(MidiIn, Option<FrameClock>), String> {
-    let connection = open_port(options.port.as_deref(), port, clock)?;
-    Ok((
-        MidiIn {
-            _midir: Some(connection),
-        },
-        None,
-    ))
-}
-
-/// With JACK: our own port, on JACK's frame clock, or with `--midir`
-/// midir's port; either watched, so that a sender leaving mid-note
-/// leaves no note hanging.
-#[cfg(feature = "live-jack")]
-fn open_midi(
-    options: &Options,
-    port: StreamSource,
-    watch: StreamSource,
-    clock: MidiClock,
-    counters: &Arc<super::jack_io::Counters>,
-) -> Result<(MidiIn, Option<FrameClock>), String> {
-    use super::jack_io;
-    let counters = Arc::clone(counters);
-    if options.midir {
-        let connection = open_port(options.port.as_deref(), port, clock)?;
-        let name = format!("{MIDIR_CLIENT}:{MIDIR_PORT}");
-        let watch = jack_io::watch(&name, watch, counters).map_err(|e| e.to_string())?;
-        let midi = MidiIn {
-            _midir: Some(connection),
-            _jack: watch,
-        };
-        Ok((midi, None))
-    } else {
-        let (input, frame_clock) =
-            jack_io::open_input(options.port.as_deref(), port, watch, counters)
-                .map_err(|e| e.to_string())?;
-        let midi = MidiIn {
-            _midir: None,
-            _jack: input,
-        };
-        Ok((midi, Some(frame_clock)))
-    }
-}
-
 pub fn run(options: &Options) -> Result<Outcome, Box<dyn Error>> {
-    let clock = MidiClock::new();
-    // The MIDI port; a watch that releases notes when a JACK sender
-    // leaves; the built-in phrase if there is no port.
-    let ([port_source, watch_source, phrase_source], mut stream) = MidiStream::builder()
-        .capacity(1024)
-        .sysex_bytes(64 * 1024)
-        .build_merged();
     #[cfg(feature = "live-jack")]
-    let counters = Arc::new(super::jack_io::Counters::default());
-    #[cfg(feature = "live-jack")]
-    let midi = open_midi(options, port_source, watch_source, clock, &counters);
+    return super::live_jack::run(options);
     #[cfg(not(feature = "live-jack"))]
-    let midi = open_midi(options, port_source, watch_source, clock);
-    let (phrase_source, _midi, frame_clock) = match midi {
-        Ok((midi, frame_clock)) => (None, Some(midi), frame_clock),
-        Err(reason) => {
-            println!("MIDI input: {reason}; playing the built-in phrase instead");
-            (Some(phrase_source), None, None)
-        }
-    };
+    return alsa::run(options);
+}
 
-    #[cfg(feature = "live-jack")]
-    let device = match cpal::platform::JackHost::new() {
-        // A client `cpal_client_<pid>_out`, its ports connected to the
-        // system's playback ports.
-        Ok(host) => host.default_output_device(),
-        Err(err) => return Ok(Outcome::NoAudio(format!("no JACK server ({err})"))),
-    };
-    #[cfg(not(feature = "live-jack"))]
-    let device = cpal::default_host().default_output_device();
-    let Some(device) = device else {
-        return Ok(Outcome::NoAudio("no audio output device".into()));
-    };
-    let supported = match device.supported_output_configs() {
-        // 32-bit float, stereo if possible, the highest rate on offer.
-        Ok(configs) => configs
-            .filter(|c| c.sample_format() == cpal::SampleFormat::F32)
-            .min_by_key(|c| (c.channels().abs_diff(2), Reverse(c.max_sample_rate()))),
-        Err(err) => {
-            return Ok(Outcome::NoAudio(format!(
-                "cannot query the output device: {err}"
-            )));
-        }
-    };
-    let Some(supported) = supported else {
-        return Ok(Outcome::NoAudio(
-            "the output device takes no 32-bit float samples".into(),
-        ));
-    };
-    let rate = supported
-        .max_sample_rate()
-        .min(48_000)
-        .max(supported.min_sample_rate());
-    let config = supported.with_sample_rate(rate).config();
-    let channels = usize::from(config.channels);
-    let sample_rate = f64::from(rate);
-
-    // A typical block plus a margin for jitter; raised in the callback if
-    // the device's blocks turn out longer.
-    let mut scheduler = BlockScheduler::new(sample_rate, 11_000);
-    let mut synth = if options.percussive {
-        Synth::percussive(sample_rate)
-    } else {
-        Synth::new(sample_rate)
-    };
-    // What the callback played, for the summary: atomics, so the
-    // callback never waits for the main thread.
-    let frames_played = Arc::new(AtomicU64::new(0));
-    let peak_bits = Arc::new(AtomicU32::new(0));
-    let late_events = Arc::new(AtomicU64::new(0));
-    let events = Arc::new(AtomicU64::new(0));
-    let (frames_out, peak_out) = (Arc::clone(&frames_played), Arc::clone(&peak_bits));
-    let (late_out, events_out) = (Arc::clone(&late_events), Arc::clone(&events));
-    let latency = Arc::new(AtomicU32::new(scheduler.latency_us()));
-    let latency_out = Arc::clone(&latency);
-    let audio = device.build_output_stream(
-        config,
-        move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {
-            // The audio callback: no waiting, no allocation.
-            let (now, ahead_us) = match &frame_clock {
-                Some(frames) => (frames.cycle_start_us(), 0),
-                None => block_time_us(info, clock),
-            };
-            let frames = data.len() / channels;
-            // An event stamped just after a callback is read by the
-            // next one: two blocks, a margin for jitter, and however far
-            // ahead of the callback the block is heard.
-            let needed = ahead_us + 2 * (frames as f64 * 1e6 / sample_rate) as u32 + 1_000;
-            if needed > scheduler.latency_us() {
-                scheduler.set_latency_us(needed);
-                latency_out.store(needed, Ordering::Relaxed);
+/// Applies an event to the synth and echoes each note to MIDI out at the
+/// frame it plays; where a source lost messages or ended, releases its
+/// notes and tells the MIDI out to do the same. Wait-free: the audio
+/// callback's work, shared by both hosts.
+pub fn play_event(
+    synth: &mut Synth,
+    echo: &mut StreamSource,
+    source: usize,
+    event: Event<'_>,
+    at_us: u64,
+) {
+    match event {
+        Event::Message(message) => {
+            synth.handle(source, message);
+            if message.is_note_on() || message.is_note_off() {
+                // Full: lost, and counted in the echo stream.
+                echo.try_send_at(message, at_us);
             }
-            scheduler.begin_block(now, frames);
-            data.fill(0.0);
-            let mut done = 0;
-            while let Some(scheduled) = scheduler.next_event(&mut stream) {
-                let segment = &mut data[done * channels..scheduled.frame * channels];
-                render_interleaved(&mut synth, segment, channels);
-                done = scheduled.frame;
-                match scheduled.event {
-                    Event::Message(message) => synth.handle(scheduled.source, message),
-                    Event::SysEx(bytes) => synth.sysex(bytes),
-                    Event::Lost { .. } => synth.release_source(scheduled.source),
-                    Event::Ump(_) | Event::SysEx7 { .. } | Event::SysEx8 { .. } => {}
-                }
-            }
-            render_interleaved(&mut synth, &mut data[done * channels..], channels);
-            let peak = data.iter().fold(0f32, |m, s| m.max(s.abs()));
-            peak_out.fetch_max(peak.to_bits(), Ordering::Relaxed);
-            frames_out.fetch_add(frames as u64, Ordering::Relaxed);
-            let stats = scheduler.stats();
-            late_out.store(stats.late, Ordering::Relaxed);
-            events_out.store(stats.events, Ordering::Relaxed);
-        },
-        |err| eprintln!("audio stream error: {err}"),
-        None,
-    );
-    let audio = match audio {
-        Ok(audio) => audio,
-        Err(err) => {
-            return Ok(Outcome::NoAudio(format!(
-                "cannot open the output stream: {err}"
-            )));
         }
-    };
-    if let Err(err) = audio.play() {
-        return Ok(Outcome::NoAudio(format!(
-            "cannot start the output stream: {err}"
-        )));
+        Event::SysEx(bytes) => synth.sysex(bytes),
+        Event::Lost { .. } | Event::Ended => {
+            synth.release_source(source);
+            for message in MidiMessage::release_all_notes() {
+                echo.try_send_at(message, at_us);
+            }
+        }
+        _ => {}
     }
-    #[cfg(feature = "live-jack")]
-    println!(
-        "audio output: JACK, {rate} Hz, {channels} channels, ports cpal_client_{}_out:out_*",
-        std::process::id()
-    );
-    #[cfg(not(feature = "live-jack"))]
-    println!("audio output: {rate} Hz, {channels} channels");
+}
 
-    match (phrase_source, options.seconds) {
-        (Some(source), _) => {
-            let phrase = phrase()?;
-            let length = phrase.last().map_or(Duration::ZERO, |(at, _)| *at) + super::TAIL;
-            let start = Instant::now() + Duration::from_millis(20);
-            let sent = play(phrase, source, clock, start);
-            println!(
-                "played {} messages ({} lost)",
-                sent.stats.sent, sent.stats.lost
-            );
-            thread::sleep((start + length).saturating_duration_since(Instant::now()));
-        }
-        (None, Some(seconds)) => {
+/// Waits `--seconds`, or for Enter.
+pub fn wait(options: &Options) -> Result<(), Box<dyn Error>> {
+    match options.seconds {
+        Some(seconds) => {
             println!("playing for {seconds} s");
-            thread::sleep(Duration::from_secs_f64(seconds));
+            std::thread::sleep(Duration::from_secs_f64(seconds));
         }
-        (None, None) => {
+        None => {
             println!("playing; press Enter to stop");
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
         }
     }
-    drop(audio);
-    let frames = frames_played.load(Ordering::Relaxed);
-    let peak = f32::from_bits(peak_bits.load(Ordering::Relaxed));
-    println!(
-        "audio thread: {frames} frames ({:.2} s) played, peak level {peak:.3}; \
-         {} events scheduled, {} late, latency {:.1} ms",
-        frames as f64 / sample_rate,
-        events.load(Ordering::Relaxed),
-        late_events.load(Ordering::Relaxed),
-        f64::from(latency.load(Ordering::Relaxed)) / 1e3,
-    );
-    #[cfg(feature = "live-jack")]
-    println!(
-        "jack: {} MIDI events read ({} refused), {} xruns reported to the MIDI client, \
-         {} releases for senders that left",
-        counters.events.load(Ordering::Relaxed),
-        counters.refused.load(Ordering::Relaxed),
-        counters.xruns.load(Ordering::Relaxed),
-        counters.releases.load(Ordering::Relaxed),
-    );
-    Ok(Outcome::Played)
+    Ok(())
 }
 
-/// When the block's first frame is due, on the clock MIDI is stamped
-/// with. JACK: the cycle's playback time from `cpal`, which derives it
-/// from the cycle's start on JACK's clock (no wake-up jitter in it).
-/// Also how far ahead of the callback that is, in µs.
-#[cfg(feature = "live-jack")]
-fn block_time_us(info: &cpal::OutputCallbackInfo, _: MidiClock) -> (u64, u32) {
-    let stamp = info.timestamp();
-    let ahead = stamp.playback.saturating_duration_since(stamp.callback);
-    (
-        (stamp.playback.as_nanos() / 1_000) as u64,
-        ahead.as_micros().min(1_000_000) as u32,
-    )
-}
-
-/// ALSA: `clock`, read as the callback starts.
 #[cfg(not(feature = "live-jack"))]
-fn block_time_us(_: &cpal::OutputCallbackInfo, clock: MidiClock) -> (u64, u32) {
-    (clock.now_us(), 0)
-}
+mod alsa {
+    use std::cmp::Reverse;
+    use std::error::Error;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::thread;
+    use std::time::{Duration, Instant};
 
-/// Renders mono into every channel of an interleaved block.
-fn render_interleaved(synth: &mut Synth, out: &mut [f32], channels: usize) {
-    let mut mono = [0.0f32; 256];
-    for chunk in out.chunks_mut(256 * channels) {
-        let frames = chunk.len() / channels;
-        let mono = &mut mono[..frames];
-        mono.fill(0.0);
-        synth.render(mono);
-        for (frame, sample) in chunk.chunks_mut(channels).zip(mono.iter()) {
-            frame.fill(*sample);
+    use bbx_midi::io::cpal::CpalClock;
+    use bbx_midi::io::midir::{self, MidirInput, OpenError, Port};
+    use bbx_midi::stream::SourceAdder;
+    use bbx_midi::{BlockScheduler, MidiClock, MidiStream};
+    use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+
+    use super::{Outcome, play_event, wait};
+    use crate::Options;
+    use crate::synth::Synth;
+
+    const CLIENT: &str = "bbx_midi synth";
+
+    /// Opens the input port `wanted` names whenever it is there: a thread
+    /// looks twice a second, closes the port when it goes (its source
+    /// ends in the stream, after everything it sent) and opens it again,
+    /// as a new source, when it comes back.
+    fn hot_plug(wanted: Port, mut adder: SourceAdder, clock: MidiClock, stop: Arc<AtomicBool>) {
+        let mut open: Option<MidirInput> = None;
+        while !stop.load(Ordering::Relaxed) {
+            let names = midir::input_ports(CLIENT).unwrap_or_default();
+            if let Some(input) = &open {
+                if !names.iter().any(|name| name == input.port_name()) {
+                    println!(
+                        "MIDI input: {} went away; its notes are released",
+                        input.port_name()
+                    );
+                    open = None;
+                }
+            }
+            if open.is_none() {
+                if let Ok(source) = adder.add() {
+                    match MidirInput::open(CLIENT, &wanted, source, clock) {
+                        Ok(input) => {
+                            println!("MIDI input: {}", input.port_name());
+                            open = Some(input);
+                        }
+                        Err(OpenError::NoPort { .. }) => {}
+                        Err(err) => println!("MIDI input: {err}"),
+                    }
+                }
+            }
+            thread::sleep(Duration::from_millis(500));
         }
+    }
+
+    pub fn run(options: &Options) -> Result<Outcome, Box<dyn Error>> {
+        let clock = MidiClock::new();
+        let (phrase_source, mut stream) = MidiStream::builder()
+            .capacity(1024)
+            .sysex_bytes(64 * 1024)
+            .max_sources(8)
+            .build();
+        let adder = stream.adder().expect("a new stream has its adder");
+        let wanted = options.port.as_deref().map_or(Port::First, Port::from);
+        // MIDI out: every note echoed as it plays, on the port `--out-port` names.
+        let (echo, echo_stream) = MidiStream::builder().capacity(1024).build();
+        let sender = match options.out_port.as_deref() {
+            Some(port) => {
+                match midir::open_output(CLIENT, &Port::from(port), echo_stream, clock, 0) {
+                    Ok((sender, name)) => {
+                        println!("MIDI out: {name}");
+                        Some(sender)
+                    }
+                    Err(err) => {
+                        println!("MIDI out: {err}");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let use_phrase = match midir::input_ports(CLIENT) {
+            Ok(names) if names.is_empty() && options.port.is_none() => {
+                println!(
+                    "MIDI input: no port; playing the built-in phrase (ports plugged in are taken)"
+                );
+                true
+            }
+            Ok(_) => false,
+            Err(err) => {
+                println!("MIDI input: {err}; playing the built-in phrase");
+                true
+            }
+        };
+
+        let Some(device) = cpal::default_host().default_output_device() else {
+            return Ok(Outcome::NoAudio("no audio output device".into()));
+        };
+        let supported = match device.supported_output_configs() {
+            // 32-bit float, stereo if possible, the highest rate on offer.
+            Ok(configs) => configs
+                .filter(|c| c.sample_format() == cpal::SampleFormat::F32)
+                .min_by_key(|c| (c.channels().abs_diff(2), Reverse(c.max_sample_rate()))),
+            Err(err) => {
+                return Ok(Outcome::NoAudio(format!(
+                    "cannot query the output device: {err}"
+                )));
+            }
+        };
+        let Some(supported) = supported else {
+            return Ok(Outcome::NoAudio(
+                "the output device takes no 32-bit float samples".into(),
+            ));
+        };
+        let rate = supported
+            .max_sample_rate()
+            .min(48_000)
+            .max(supported.min_sample_rate());
+        let config = supported.with_sample_rate(rate).config();
+        let channels = usize::from(config.channels);
+        let sample_rate = f64::from(rate);
+
+        let mut card = CpalClock::new(clock);
+        let mut scheduler = BlockScheduler::new(sample_rate, 11_000);
+        let mut synth = if options.percussive {
+            Synth::percussive(sample_rate)
+        } else {
+            Synth::new(sample_rate)
+        };
+        let mut echo = echo;
+        let mut mono = vec![0.0f32; 8192];
+        let frames_played = Arc::new(AtomicU64::new(0));
+        let played = Arc::clone(&frames_played);
+        let audio = device.build_output_stream(
+            config,
+            move |data: &mut [f32], info: &cpal::OutputCallbackInfo| {
+                // The audio callback: no waiting, no allocation.
+                let frames = (data.len() / channels).min(mono.len());
+                // An event stamped just after a callback is due a latency
+                // later, in a later block: two blocks, however far ahead
+                // of the callback its block is heard, and a margin.
+                let block_us = (frames as f64 * 1e6 / sample_rate) as u64;
+                let needed = CpalClock::ahead_us(info) + 2 * block_us + 1_000;
+                if needed > u64::from(scheduler.latency_us()) {
+                    scheduler.set_latency_us(needed.min(1_000_000) as u32);
+                }
+                scheduler.begin_block(card.block_start_us(info), frames);
+                let out = &mut mono[..frames];
+                out.fill(0.0);
+                let mut done = 0;
+                while let Some(event) = scheduler.next_event(&mut stream) {
+                    synth.render(&mut out[done..event.frame]);
+                    done = event.frame;
+                    let at = scheduler.time_at(event.frame);
+                    play_event(&mut synth, &mut echo, event.source, event.event, at);
+                }
+                synth.render(&mut out[done..]);
+                for (frame, sample) in data.chunks_mut(channels).zip(out.iter()) {
+                    frame.fill(*sample);
+                }
+                played.fetch_add(frames as u64, Ordering::Relaxed);
+            },
+            |err| eprintln!("audio stream error: {err}"),
+            None,
+        );
+        let audio = match audio {
+            Ok(audio) => audio,
+            Err(err) => {
+                return Ok(Outcome::NoAudio(format!(
+                    "cannot open the output stream: {err}"
+                )));
+            }
+        };
+        if let Err(err) = audio.play() {
+            return Ok(Outcome::NoAudio(format!(
+                "cannot start the output stream: {err}"
+            )));
+        }
+        println!("audio output: {rate} Hz, {channels} channels");
+
+        let stop = Arc::new(AtomicBool::new(false));
+        if use_phrase {
+            let phrase = crate::music::phrase()?;
+            let length = phrase.last().map_or(Duration::ZERO, |(at, _)| *at) + crate::TAIL;
+            let start = Instant::now() + Duration::from_millis(20);
+            let sent = crate::play(phrase, phrase_source, clock, start);
+            println!(
+                "played {} messages ({} lost)",
+                sent.stats.sent, sent.stats.lost
+            );
+            thread::sleep((start + length).saturating_duration_since(Instant::now()));
+        } else {
+            drop(phrase_source);
+            let watcher = {
+                let stop = Arc::clone(&stop);
+                thread::spawn(move || hot_plug(wanted, adder, clock, stop))
+            };
+            wait(options)?;
+            stop.store(true, Ordering::Relaxed);
+            let _ = watcher.join();
+        }
+        drop(audio);
+        let frames = frames_played.load(Ordering::Relaxed);
+        println!(
+            "audio thread: {frames} frames ({:.2} s) played",
+            frames as f64 / sample_rate
+        );
+        if let Some(sender) = sender {
+            let stats = sender.stop();
+            println!(
+                "MIDI out: {} sent, {} lost, {} refused; late by {} us (p50), {} us (p99), {} us at most",
+                stats.sent,
+                stats.lost,
+                stats.refused,
+                stats.lateness.percentile(0.5).unwrap_or(0),
+                stats.lateness.percentile(0.99).unwrap_or(0),
+                stats.lateness.max_us()
+            );
+        }
+        Ok(Outcome::Played)
     }
 }

@@ -42,7 +42,7 @@ pub fn verdict(
     let stats = run.stats;
     writeln!(
         out,
-        "audio: {} events in {} callbacks ({} played late, due in the missed callback; \
+        "audio: {} events in {} callbacks ({} played late, \
          {} misdated); timeline jumps taken: {}, late callbacks ridden out: {}",
         run.heard.len(),
         run.callbacks.len(),
@@ -136,6 +136,9 @@ fn expected(sent: &Sent) -> Vec<Got> {
     }
     if lost > 0 {
         expected.push(Got::Lost(lost));
+    }
+    if sent.ended {
+        expected.push(Got::Ended);
     }
     expected
 }
@@ -384,7 +387,7 @@ fn offline(protocol: Protocol, items: &[(Duration, Item)]) -> Result<Offline, Bo
                 Event::SysEx(bytes) => synth.sysex(bytes),
                 Event::Ump(packet) => synth.handle_ump(scheduled.source, packet),
                 Event::SysEx7 { data, .. } => synth.sysex7(data),
-                Event::SysEx8 { .. } | Event::Lost { .. } => {}
+                Event::SysEx8 { .. } | Event::Lost { .. } | Event::Ended => {}
             }
             let frame = index * BLOCK_FRAMES + scheduled.frame;
             if let Some((note, velocity)) = synth.last_start.take() {

@@ -1,7 +1,10 @@
 //! Loom models of `MidiStream`: a loss is reported after every event its
 //! source sent before it and before any it sent after, also when nothing
 //! is sent after it (the drop report crosses threads without an entry in
-//! the ring); a SysEx sent in pieces is seen whole or not at all.
+//! the ring); a SysEx sent in pieces is seen whole or not at all; the
+//! merge's looks (each source's published index loaded once, its entries
+//! then read from the cached index, the loss total checked when they run
+//! out) lose nothing published between two looks.
 #![cfg(loom)]
 
 use bbx_midi::{Event, MidiMessage, MidiStream, SendError};
@@ -19,14 +22,21 @@ enum Seen {
     Lost(usize),
 }
 
-/// Takes events until the stream is abandoned and empty.
+/// Takes events until the stream is abandoned and empty: what it saw
+/// before the source's end, which must come once, last.
 fn take_until_abandoned(stream: &mut MidiStream) -> Vec<Seen> {
     let mut seen: Vec<Seen> = Vec::new();
     let mut finished = false;
+    let mut ended = false;
     loop {
         match stream.try_recv() {
             Some(received) => {
+                assert!(!ended, "{:?} after the source's end", received.event);
                 let item = match received.event {
+                    Event::Ended => {
+                        ended = true;
+                        continue;
+                    }
                     Event::Message(m) => Seen::Msg(m.status()),
                     Event::SysEx(bytes) => Seen::SysEx(bytes.to_vec()),
                     Event::Lost { count } => Seen::Lost(count),
@@ -39,7 +49,10 @@ fn take_until_abandoned(stream: &mut MidiStream) -> Vec<Seen> {
                     (_, item) => seen.push(item),
                 }
             }
-            None if finished => return seen,
+            None if finished => {
+                assert!(ended, "the source's end was not reported");
+                return seen;
+            }
             None => {
                 finished = stream.is_abandoned();
                 thread::yield_now();
@@ -143,6 +156,9 @@ fn each_loss_is_reported_with_its_own_time() {
         let mut finished = false;
         loop {
             match stream.try_recv() {
+                // The source's end, last (the comparison below would show
+                // anything after it).
+                Some(r) if r.event == Event::Ended => {}
                 Some(r) => seen.push((r.time, matches!(r.event, Event::Lost { .. }))),
                 None if finished => break,
                 None => {
@@ -222,6 +238,7 @@ fn packets_of_several_entries_are_seen_whole_and_in_order() {
             match stream.try_recv() {
                 Some(r) => match r.event {
                     Event::Ump(packet) => seen.push((r.time, packet)),
+                    Event::Ended => {}
                     other => panic!("{other:?}"),
                 },
                 None if finished => break,
@@ -238,5 +255,153 @@ fn packets_of_several_entries_are_seen_whole_and_in_order() {
             .map(|(t, p)| (t as u32, p))
             .collect();
         assert_eq!(seen, expected);
+    });
+}
+
+/// Two sources, one producer sending to both while the audio thread takes:
+/// the stream looks at its sources only when it has taken all it saw, and
+/// reads each within what it saw. Whatever the interleaving, each source's
+/// story comes out exactly (losses in place, in the source's order), and
+/// nothing published between two looks is lost or repeated; a loss at the
+/// end of one source is reported once while the other still has events.
+#[test]
+fn the_merge_loses_nothing_published_between_looks() {
+    explore(Some(3), || {
+        let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(1).build_merged();
+        let sender = thread::spawn(move || {
+            let mut outcomes: [Vec<(u8, bool)>; 2] = [Vec::new(), Vec::new()];
+            let first = MidiMessage::START;
+            outcomes[0].push((first.status(), a.try_send_at(first, 1)));
+            let second = MidiMessage::CONTINUE;
+            outcomes[1].push((second.status(), b.try_send_at(second, 2)));
+            // Lost unless the audio thread took a's first already.
+            let third = MidiMessage::STOP;
+            outcomes[0].push((third.status(), a.try_send_at(third, 3)));
+            outcomes
+        });
+        let mut seen: [Vec<Seen>; 2] = [Vec::new(), Vec::new()];
+        let mut ended = [false; 2];
+        let mut finished = false;
+        loop {
+            match stream.try_recv() {
+                Some(r) => {
+                    assert!(!ended[r.source], "after source {}'s end", r.source);
+                    let item = match r.event {
+                        Event::Message(m) => Seen::Msg(m.status()),
+                        Event::Lost { count } => Seen::Lost(count),
+                        Event::Ended => {
+                            ended[r.source] = true;
+                            continue;
+                        }
+                        other => panic!("{other:?}"),
+                    };
+                    seen[r.source].push(item);
+                }
+                None if finished => break,
+                None => {
+                    finished = stream.is_abandoned();
+                    thread::yield_now();
+                }
+            }
+        }
+        let outcomes = sender.join().unwrap();
+        assert_eq!(seen[0], expected(&outcomes[0]), "{outcomes:?}");
+        assert_eq!(seen[1], expected(&outcomes[1]), "{outcomes:?}");
+        assert_eq!(ended, [true, true], "each source's end, once");
+        assert_eq!(stream.try_recv(), None, "reported once");
+    });
+}
+
+/// A source added from another thread while the audio thread looks: its
+/// receiving end is handed over through a ring and placed at a look, so
+/// everything it sent comes out once, in order, under its own index, then
+/// its end; the built source's end comes too, and before anything of a
+/// source that took its slot.
+#[test]
+fn a_source_added_while_the_stream_runs_is_seen_whole_then_ends() {
+    explore(Some(2), || {
+        let (first, mut stream) = MidiStream::builder().capacity(2).max_sources(2).build();
+        let mut adder = stream.adder().unwrap();
+        drop(first);
+        let sender = thread::spawn(move || {
+            let mut source = adder.add().unwrap();
+            assert!(source.try_send_at(MidiMessage::START, 1));
+            assert!(source.try_send_at(MidiMessage::STOP, 2));
+            source.index()
+        });
+        let mut seen: [Vec<Event<'static>>; 2] = [Vec::new(), Vec::new()];
+        let mut finished = false;
+        loop {
+            match stream.try_recv() {
+                Some(r) => {
+                    let event = match r.event {
+                        Event::Message(m) => Event::Message(m),
+                        Event::Ended => Event::Ended,
+                        other => panic!("{other:?}"),
+                    };
+                    seen[r.source].push(event);
+                }
+                None if finished => break,
+                None => {
+                    finished = stream.is_abandoned();
+                    thread::yield_now();
+                }
+            }
+        }
+        // Slot 1, or slot 0 if the first source's end was taken (and its
+        // slot handed back) before the add: then after that end.
+        let index = sender.join().unwrap();
+        let added = [
+            Event::Message(MidiMessage::START),
+            Event::Message(MidiMessage::STOP),
+            Event::Ended,
+        ];
+        if index == 1 {
+            assert_eq!(seen[0], [Event::Ended]);
+            assert_eq!(seen[1], added);
+        } else {
+            assert_eq!(index, 0);
+            assert_eq!(seen[0][0], Event::Ended);
+            assert_eq!(seen[0][1..], added);
+            assert!(seen[1].is_empty());
+        }
+    });
+}
+
+/// A slot comes back for a new source only after the audio thread took the
+/// end of the one before: the adder waits (`Full`) until the retired end
+/// is handed back, then the new source takes the slot, and its events
+/// never come before the old source's end.
+#[test]
+fn a_slot_is_reused_only_after_its_source_ended() {
+    explore(Some(2), || {
+        let (first, mut stream) = MidiStream::builder().capacity(1).build();
+        let mut adder = stream.adder().unwrap();
+        drop(first);
+        let sender = thread::spawn(move || {
+            let mut source = loop {
+                match adder.add() {
+                    Ok(source) => break source,
+                    Err(bbx_midi::stream::AddError::Full { max: 1 }) => thread::yield_now(),
+                    Err(err) => panic!("{err}"),
+                }
+            };
+            assert_eq!(source.index(), 0);
+            assert!(source.try_send_at(MidiMessage::START, 5));
+        });
+        let mut seen = Vec::new();
+        let mut finished = false;
+        loop {
+            match stream.try_recv() {
+                Some(r) => seen.push((r.source, r.event == Event::Ended)),
+                None if finished => break,
+                None => {
+                    finished = stream.is_abandoned();
+                    thread::yield_now();
+                }
+            }
+        }
+        sender.join().unwrap();
+        assert_eq!(seen, [(0, true), (0, false), (0, true)]);
     });
 }

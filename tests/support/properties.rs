@@ -169,8 +169,10 @@ pub fn check_stream(data: &[u8]) {
         .sysex_bytes(sysex_bytes)
         .build();
     let mut reported = 0usize;
+    let mut ended = 0usize;
     let mut take_all = |stream: &mut bbx_midi::MidiStream| {
         while let Some(received) = stream.try_recv() {
+            assert_eq!(ended, 0, "{:?} after the source's end", received.event);
             match received.event {
                 bbx_midi::Event::Message(message) => assert!(message.is_valid()),
                 bbx_midi::Event::SysEx(bytes) => {
@@ -185,6 +187,7 @@ pub fn check_stream(data: &[u8]) {
                     assert!(count > 0);
                     reported += count;
                 }
+                bbx_midi::Event::Ended => ended += 1,
                 other => panic!("not in a MIDI 1.0 stream: {other:?}"),
             }
         }
@@ -214,9 +217,12 @@ pub fn check_stream(data: &[u8]) {
     let in_progress = source.sysex_in_progress();
     drop(source);
     take_all(&mut stream);
-    // Dropping a source in the middle of a SysEx loses that SysEx.
+    // Dropping a source in the middle of a SysEx loses that SysEx; its end
+    // comes once, after everything.
     assert_eq!(reported, dropped_before_drop + usize::from(in_progress));
     assert_eq!(stream.lost(), reported);
+    assert_eq!(ended, 1);
+    assert!(stream.is_abandoned());
 }
 
 /// Little-endian words from fuzz bytes; a trailing partial word is dropped.

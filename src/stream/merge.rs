@@ -1,0 +1,582 @@
+//! The merge: every source's events into one time-ordered stream.
+//!
+//! # Looking, then merging
+//!
+//! Finding the next event by asking every source for its head each time
+//! costs a load of each source's published index per event taken, and
+//! with producers on other cores each of those loads is of a line another
+//! core writes: the cost per event grew with the number of sources. The
+//! merge instead **looks** at the sources now and then: a look loads each
+//! source's index once and notes how many entries it had published; the
+//! stream then takes events from what it saw, keeping each source whose
+//! next event it knows in a [`Queue`] keyed by that event's stamp. Taking
+//! an event reads the source's entries within what was seen (answered
+//! from the consumer's cached index, no shared load) and moves its key:
+//! O(log k) for the k sources with something waiting, whatever the number
+//! of sources. A source that runs out of what was seen leaves the queue
+//! until the next look, after a check for losses at its end (a load of a
+//! line its producer writes only when it loses messages).
+//!
+//! The stream looks:
+//!
+//! * for [`MidiStream::try_recv`], [`MidiStream::peek_time`] and
+//!   [`MidiStream::pop_into`]: when it has taken everything it saw, at
+//!   most once a call;
+//! * for a [`BlockScheduler`](crate::BlockScheduler): at the first
+//!   [`next_event`](crate::BlockScheduler::next_event) of each block, and
+//!   then not again in that block. An event published after that comes in
+//!   the next block (late, at frame 0, if it was due): with a latency of
+//!   a block or more, nothing published during a block is due in it
+//!   unless it was already late.
+//!
+//! A look loads every source's published index once. A source whose next
+//! event the stream knows keeps its place in the queue (whatever it
+//! published since comes after that event); the others are queued with
+//! their next event, if they have one.
+//!
+//! # What it guarantees
+//!
+//! * **Within a source**, events come in the order sent, every one once.
+//! * **Across sources**, each event taken is the earliest stamped, the
+//!   lower source index on a tie, of the sources' next events among what
+//!   the stream has seen. An event published after a look is never lost
+//!   and never out of its source's order, but may come after an event of
+//!   another source stamped later that the look saw (it arrived after the
+//!   look: the same as arriving just after the take).
+//! * **Losses in place.** A loss entry is read where the source wrote it.
+//!   A loss with nothing sent after it is found from the source's loss
+//!   total when the stream has taken everything it saw of that source (at
+//!   once, not at the next look, so that it comes in time order with the
+//!   other sources' events), or at a look that finds the source empty; it
+//!   is reported once, after everything the source sent before it.
+//! * **Misdated stamps are not held** ([`next_for`](MidiStream::next_for)):
+//!   when the scheduler does not take the earliest event (not due yet), it
+//!   takes, among the other queued sources' next events it does take (a
+//!   stamp far ahead or far past: misdated), the one of the lowest source
+//!   index. That scan is O(k) in the queued sources, with no shared load,
+//!   and runs on the call that ends a block.
+//! * **Wait-free, no allocation.** A look is O(n) in the sources, a take
+//!   O(log k); the heap and the source table are allocated by the builder.
+//!
+//! # Why a heap of the sources waiting
+//!
+//! A tournament tree over every source would cost log n a take whatever is
+//! waiting; the heap holds only the sources whose next event is known,
+//! which in a rig of many inputs is usually a few (one while one keyboard
+//! plays): log k, and O(1) for one. Its keys are inline (stamp, index), so
+//! a take touches the heap's array, the source taken from, and nothing of
+//! the others.
+//!
+//! # What it costs still
+//!
+//! A look reads every source's published index, and for each source that
+//! had nothing, its loss total: two lines each, so a block's look grows
+//! with the sources even when one source plays. `benches/stream.rs`
+//! measures it against the alternatives (see `benches/README.md`).
+//!
+//! The queue is sized for the sources when the stream is built, and keys
+//! sources by index: a source handed over later would bring its slot with
+//! the hand-over (a larger queue and source table, allocated by the
+//! thread that adds it, swapped in at a look).
+
+use crate::event::{Event, MidiEvent, Received};
+use alloc::boxed::Box;
+use core::fmt;
+
+use super::builder::{Protocol, StreamBuilder};
+use super::entry::TAG_SYSEX;
+use super::queue::{Key, Queue};
+use super::receive::{Head, SourceRx};
+use crate::spsc::{Consumer, Producer};
+
+/// Decides which events [`MidiStream::next_for`] takes, by their stamps.
+pub(crate) trait Picker {
+    /// What taking an event gives besides the event.
+    type Out;
+    /// Whether an event stamped `time` is taken now. Does not change the
+    /// picker.
+    fn takes(&self, time: u32) -> bool;
+    /// Takes an event stamped `time` if [`takes`](Self::takes) says yes
+    /// (one placement where asking first and then taking would make two).
+    fn try_take(&mut self, time: u32) -> Option<Self::Out>;
+    /// When the stream looks at its sources: `Some(block)`, at the first
+    /// call with a block number other than the last look's (a scheduler,
+    /// once per audio block); `None`, when it has taken everything it saw.
+    fn block(&self) -> Option<u64>;
+}
+
+/// Takes every event, as it comes.
+pub(super) struct Everything;
+
+impl Picker for Everything {
+    type Out = ();
+    fn takes(&self, _: u32) -> bool {
+        true
+    }
+    fn try_take(&mut self, _: u32) -> Option<()> {
+        Some(())
+    }
+    fn block(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// The audio thread's end of a stream: every source's events, merged in
+/// time order. Made by [`MidiStream::builder`].
+///
+/// `Send`, not `Sync`. Every method is wait-free and never allocates.
+/// Taking an event costs O(log k) for the k sources with events waiting;
+/// a look at the sources (see [`try_recv`](Self::try_recv)) costs one load
+/// of each source's published index that had nothing waiting.
+pub struct MidiStream {
+    /// One slot per source the stream can hold, by index: built, added,
+    /// or empty (never used, or its source ended and was retired).
+    pub(super) sources: Box<[Option<SourceRx>]>,
+    /// The indices of the slots that hold a source, the first `live_len`:
+    /// a look visits these and no empty slot.
+    pub(super) live: Box<[u32]>,
+    pub(super) live_len: usize,
+    /// The sources whose next event is known, by its stamp.
+    pub(super) queue: Queue,
+    /// The audio thread's ends of the hand-over: sources an
+    /// [`SourceAdder`](super::SourceAdder) made, placed at a look, and
+    /// sources that ended, handed back so that their rings are freed away
+    /// from the audio thread. Both rings hold every slot, so neither is
+    /// ever full when the stream writes.
+    pub(super) arrivals: Consumer<(usize, SourceRx)>,
+    pub(super) retired: Producer<(usize, SourceRx)>,
+    /// The adder's ends, until [`adder`](MidiStream::adder) hands them out.
+    pub(super) adder: Option<super::SourceAdder>,
+    /// The stamp of the latest event taken: the time given to the end of a
+    /// source that never sent anything.
+    pub(super) last_time: u32,
+    /// The block number of the last look, for a picker that looks once a
+    /// block.
+    pub(super) looked: Option<u64>,
+    /// Where a SysEx is copied to be lent out: the SysEx capacity.
+    pub(super) scratch: Box<[u8]>,
+    pub(super) capacity: usize,
+    pub(super) protocol: Protocol,
+    /// Messages reported lost so far.
+    pub(super) lost: usize,
+}
+
+impl MidiStream {
+    /// A builder: capacity (messages per source), SysEx bytes, number of
+    /// sources.
+    ///
+    /// ```
+    /// let (source, stream) = bbx_midi::MidiStream::builder().build();
+    /// assert_eq!((source.capacity(), stream.sysex_capacity()), (256, 0));
+    /// ```
+    pub fn builder() -> StreamBuilder {
+        StreamBuilder::default()
+    }
+
+    /// Looks at every source: what it has published, and for a source
+    /// that had nothing waiting, the losses at its end. A source in the
+    /// queue keeps its place there (what it published since comes after
+    /// the event the queue holds), but all it published is now seen: an
+    /// event due in this block is taken in it.
+    fn look(&mut self) {
+        self.admit();
+        // Two passes: first every source's published index, loads that do
+        // not depend on each other, so that the processor has many of
+        // them in flight at once (each is a line another core wrote);
+        // then the next events of the sources not queued, whose lines'
+        // loads overlap in the same way.
+        let live = &self.live[..self.live_len];
+        for &index in live {
+            if let Some(source) = &mut self.sources[index as usize] {
+                source.see();
+            }
+        }
+        for &index in live {
+            let Some(source) = &mut self.sources[index as usize] else {
+                continue;
+            };
+            if source.next.is_some() {
+                continue;
+            }
+            let head = source.head().or_else(|| source.end(self.last_time));
+            if let Some(head) = head {
+                source.next = Some(head);
+                self.queue.push(Key {
+                    time: head.time(),
+                    source: index,
+                });
+            }
+        }
+    }
+
+    /// Places the sources an adder handed over in their slots. Bounded by
+    /// the slots: the hand-over ring holds no more.
+    fn admit(&mut self) {
+        while let Some((index, source)) = self.arrivals.try_pop() {
+            let slot = &mut self.sources[index];
+            debug_assert!(slot.is_none(), "the adder gave out a slot in use");
+            if slot.is_none() && self.live_len < self.live.len() {
+                *slot = Some(source);
+                self.live[self.live_len] = index as u32;
+                self.live_len += 1;
+            }
+        }
+    }
+
+    /// Frees the slot of a source whose end was taken: its receiving end
+    /// goes back to the adder's side to be dropped there. Never fails: the
+    /// ring back holds every slot.
+    fn retire(&mut self, index: usize) {
+        if let Some(at) = self.live[..self.live_len]
+            .iter()
+            .position(|&i| i as usize == index)
+        {
+            self.live_len -= 1;
+            self.live.swap(at, self.live_len);
+        }
+        if let Some(source) = self.sources[index].take() {
+            let handed = self.retired.try_push((index, source));
+            debug_assert!(handed.is_ok(), "the ring back holds every slot");
+        }
+    }
+
+    /// Looks if `picker` says so: a new block, or (for a picker without
+    /// blocks) nothing left of what the last look saw.
+    #[inline]
+    fn look_for<P: Picker>(&mut self, picker: &P) {
+        match picker.block() {
+            Some(block) if self.looked != Some(block) => {
+                self.looked = Some(block);
+                self.look();
+            }
+            Some(_) => {}
+            None if self.queue.is_empty() => self.look(),
+            None => {}
+        }
+    }
+
+    /// Takes the event of the source whose key is at `at` in the queue,
+    /// and queues that source's next event among those seen (or the losses
+    /// at its end), if any.
+    #[inline]
+    fn take_at(&mut self, at: usize) -> (Key, Event<'_>) {
+        let key = self.queue.keys()[at];
+        let index = key.source as usize;
+        if let Some(Some(Head::Ended { time })) = self.sources[index].as_ref().map(|s| s.next) {
+            // Nothing more can come from it: free its slot. The event
+            // borrows nothing of the source.
+            self.queue.remove(at);
+            self.last_time = time;
+            self.retire(index);
+            return (key, Event::Ended);
+        }
+        let Self {
+            sources,
+            queue,
+            scratch,
+            lost,
+            last_time,
+            ..
+        } = self;
+        let Some(source) = &mut sources[key.source as usize] else {
+            debug_assert!(false, "a queued source is in its slot");
+            queue.remove(at);
+            return (key, Event::Lost { count: 0 });
+        };
+        let head = source.next.take();
+        debug_assert!(head.is_some(), "a queued source knows its next event");
+        let event = match head {
+            Some(head) => source.take(head, scratch),
+            None => Event::Lost { count: 0 },
+        };
+        *last_time = key.time;
+        match source.head() {
+            Some(next) => {
+                source.next = Some(next);
+                queue.replace(
+                    at,
+                    Key {
+                        time: next.time(),
+                        source: key.source,
+                    },
+                );
+            }
+            None => queue.remove(at),
+        }
+        if let Event::Lost { count } = event {
+            *lost = lost.wrapping_add(count);
+        }
+        (key, event)
+    }
+
+    /// Takes the next event `picker` takes: the earliest stamped of the
+    /// sources' next events as the stream last saw them, if the picker
+    /// takes it; if not, of the other sources' next events the picker
+    /// takes, the one of the lowest source index (a misdated stamp must
+    /// not wait behind events that are not due yet).
+    #[inline]
+    pub(crate) fn next_for<P: Picker>(&mut self, picker: &mut P) -> Option<(P::Out, Received<'_>)> {
+        self.look_for(picker);
+        let first = self.queue.first()?;
+        let (at, picked) = match picker.try_take(first.time) {
+            Some(picked) => (0, picked),
+            None => {
+                // O(k) in the sources waiting, once a block for a
+                // scheduler (the call that ends it), and no shared load.
+                let at = self
+                    .queue
+                    .keys()
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .filter(|(_, key)| picker.takes(key.time))
+                    .min_by_key(|(_, key)| key.source)
+                    .map(|(at, _)| at)?;
+                (at, picker.try_take(self.queue.keys()[at].time)?)
+            }
+        };
+        let (key, event) = self.take_at(at);
+        Some((
+            picked,
+            Received {
+                time: key.time,
+                source: key.source as usize,
+                event,
+            },
+        ))
+    }
+
+    /// Takes the next event of the stream, or `None` if there is none. A
+    /// SysEx is lent until the next call.
+    ///
+    /// The event is the earliest stamped (the lower source index on a tie)
+    /// of the sources' next events as the stream last saw them. The stream
+    /// looks at the sources again when it has taken everything it saw: an
+    /// event published after a look comes after the events of other
+    /// sources seen at that look, even stamped later; within a source the
+    /// order is always the order sent. So, called until `None` once per
+    /// audio block, each block takes everything published before its first
+    /// call in time order, and `None` means nothing was waiting at the last
+    /// look.
+    ///
+    /// Wait-free; never allocates. O(log k) for the k sources with events
+    /// waiting; a call that looks adds a load of each source's published
+    /// index (a SysEx costs a copy of its bytes).
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage, MidiStream};
+    ///
+    /// let ([mut a, mut b], mut stream) = MidiStream::builder().build_merged();
+    /// a.try_send_at(MidiMessage::STOP, 30);
+    /// a.try_send_at(MidiMessage::CONTINUE, 40);
+    /// b.try_send_at(MidiMessage::START, 20);
+    /// let first = stream.try_recv().unwrap(); // a look: all three seen
+    /// assert_eq!((first.source, first.time), (1, 20));
+    /// b.try_send_at(MidiMessage::TIMING_CLOCK, 35); // after the look...
+    /// let times: Vec<_> = std::iter::from_fn(|| stream.try_recv().map(|r| (r.source, r.time))).collect();
+    /// assert_eq!(times, [(0, 30), (0, 40), (1, 35)]); // ...after what it saw
+    /// ```
+    pub fn try_recv(&mut self) -> Option<Received<'_>> {
+        self.next_for(&mut Everything)
+            .map(|((), received)| received)
+    }
+
+    /// The time of the event [`try_recv`](Self::try_recv) would take, or
+    /// `None` if there is none. Looks at the sources as `try_recv` does.
+    ///
+    /// ```
+    /// let (mut source, mut stream) = bbx_midi::MidiStream::builder().build();
+    /// assert_eq!(stream.peek_time(), None);
+    /// source.try_send_at(bbx_midi::MidiMessage::START, 7);
+    /// assert_eq!(stream.peek_time(), Some(7));
+    /// ```
+    pub fn peek_time(&mut self) -> Option<u32> {
+        self.look_for(&Everything);
+        self.queue.first().map(|key| key.time)
+    }
+
+    /// Moves the next short messages, with their times, into the front of
+    /// `out`, in stream order (as [`try_recv`](Self::try_recv) takes them),
+    /// and returns how many. Stops early before a SysEx or a loss, which
+    /// [`try_recv`](Self::try_recv) takes. Looks at the sources at most
+    /// once, when it has taken everything it saw.
+    ///
+    /// For a [`Protocol::Midi1`] stream only: a MIDI 2.0 stream delivers
+    /// packets, which a [`MidiEvent`] cannot hold, so there it takes
+    /// nothing and returns 0 (take its events with
+    /// [`try_recv`](Self::try_recv)).
+    ///
+    /// Wait-free; never allocates.
+    ///
+    /// ```
+    /// use bbx_midi::{MidiEvent, MidiMessage, MidiStream};
+    ///
+    /// let (mut source, mut stream) = MidiStream::builder().build();
+    /// source.try_send_at(MidiMessage::START, 1);
+    /// source.try_send_at(MidiMessage::STOP, 2);
+    /// let mut block = [MidiEvent::default(); 8];
+    /// assert_eq!(stream.pop_into(&mut block), 2);
+    /// assert_eq!(block[1], MidiEvent::new(MidiMessage::STOP, 2));
+    /// ```
+    pub fn pop_into(&mut self, out: &mut [MidiEvent]) -> usize {
+        let mut n = 0;
+        let mut looked = false;
+        while n < out.len() {
+            if self.queue.is_empty() {
+                if looked {
+                    break;
+                }
+                looked = true;
+                self.look();
+            }
+            let Some(first) = self.queue.first() else {
+                break;
+            };
+            match self.sources[first.source as usize]
+                .as_ref()
+                .and_then(|source| source.next)
+            {
+                Some(Head::Entry(entry)) if entry.tag() < TAG_SYSEX => {}
+                _ => break,
+            }
+            let (key, event) = self.take_at(0);
+            if let Event::Message(message) = event {
+                out[n] = MidiEvent {
+                    message,
+                    time: key.time,
+                };
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// The protocol this stream delivers.
+    ///
+    /// ```
+    /// let (_source, stream) = bbx_midi::MidiStream::builder().build();
+    /// assert_eq!(stream.protocol(), bbx_midi::Protocol::Midi1);
+    /// ```
+    #[inline]
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The number of sources the stream holds now: built or added, and not
+    /// yet ended (a source's slot is freed when its
+    /// [`Event::Ended`] is taken).
+    ///
+    /// ```
+    /// let (_sources, stream) = bbx_midi::MidiStream::builder().build_sources(3);
+    /// assert_eq!(stream.sources(), 3);
+    /// ```
+    #[inline]
+    pub fn sources(&self) -> usize {
+        self.live_len
+    }
+
+    /// The most sources the stream can hold at once (see
+    /// [`StreamBuilder::max_sources`]).
+    ///
+    /// ```
+    /// let (_source, stream) = bbx_midi::MidiStream::builder().max_sources(8).build();
+    /// assert_eq!(stream.max_sources(), 8);
+    /// ```
+    #[inline]
+    pub fn max_sources(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// The handle that adds sources to this stream while it runs, from any
+    /// thread (see [`SourceAdder`](super::SourceAdder)): `Some` the first
+    /// time, `None` after. Take it before the stream goes to the audio
+    /// thread.
+    ///
+    /// ```
+    /// use bbx_midi::{Event, MidiMessage, MidiStream};
+    ///
+    /// let (_first, mut stream) = MidiStream::builder().max_sources(4).build();
+    /// let mut adder = stream.adder().unwrap();
+    /// let mut keyboard = adder.add()?; // e.g. on the thread that saw it plugged in
+    /// keyboard.try_send_at(MidiMessage::START, 10);
+    /// let received = stream.try_recv().unwrap();
+    /// assert_eq!((received.source, received.event), (1, Event::Message(MidiMessage::START)));
+    /// drop(keyboard); // unplugged: its end comes after everything it sent
+    /// assert_eq!(stream.try_recv().unwrap().event, Event::Ended);
+    /// # Ok::<(), bbx_midi::stream::AddError>(())
+    /// ```
+    pub fn adder(&mut self) -> Option<super::SourceAdder> {
+        self.adder.take()
+    }
+
+    /// Messages each source holds when the audio thread takes nothing (see
+    /// [`StreamBuilder::capacity`]).
+    ///
+    /// ```
+    /// let ([a, b], stream) = bbx_midi::MidiStream::builder().capacity(64).build_merged();
+    /// assert_eq!((stream.capacity(), a.capacity(), b.capacity()), (64, 64, 64));
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The longest SysEx the stream carries, in bytes: each source's
+    /// [`sysex_capacity`](crate::StreamSource::sysex_capacity).
+    ///
+    /// ```
+    /// let (source, stream) = bbx_midi::MidiStream::builder().sysex_bytes(512).build();
+    /// assert_eq!((stream.sysex_capacity(), source.sysex_capacity()), (512, 512));
+    /// ```
+    #[inline]
+    pub fn sysex_capacity(&self) -> usize {
+        self.scratch.len()
+    }
+
+    /// Messages reported lost so far, in [`Event::Lost`] events (wrapping
+    /// at `usize::MAX`).
+    ///
+    /// ```
+    /// let (mut source, mut stream) = bbx_midi::MidiStream::builder().build();
+    /// source.add_dropped_at(3, 0);
+    /// stream.try_recv();
+    /// assert_eq!(stream.lost(), 3);
+    /// ```
+    #[inline]
+    pub fn lost(&self) -> usize {
+        self.lost
+    }
+
+    /// Whether every source has been dropped and none can be added (the
+    /// [`adder`](Self::adder) was never taken, or was dropped). Once it is
+    /// `true`, taking events until `None` empties the stream for good (each
+    /// source's [`Event::Ended`] among them).
+    ///
+    /// ```
+    /// let (source, stream) = bbx_midi::MidiStream::builder().build();
+    /// drop(source);
+    /// assert!(stream.is_abandoned());
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        // Nobody can add a source: the adder was never taken, or dropped.
+        let closed = self.adder.is_some() || self.arrivals.is_abandoned();
+        closed
+            && self.arrivals.is_empty()
+            && self.live[..self.live_len]
+                .iter()
+                .filter_map(|&i| self.sources[i as usize].as_ref())
+                .all(|s| s.entries.is_abandoned())
+    }
+}
+
+impl fmt::Debug for MidiStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MidiStream")
+            .field("sources", &self.live_len)
+            .field("max_sources", &self.sources.len())
+            .field("capacity", &self.capacity)
+            .field("sysex_capacity", &self.scratch.len())
+            .field("lost", &self.lost)
+            .finish_non_exhaustive()
+    }
+}
