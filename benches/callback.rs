@@ -36,7 +36,9 @@
 //!   and the two slices, `ringbuf` with `pop_slice`, upstream `bbx_midi`
 //!   0.5.1 with `drain_into` a `Vec` with room for twice the capacity,
 //!   cleared every block, `crossbeam-queue`'s `ArrayQueue` with a `pop`
-//!   loop. Only the take is timed, between two `Instant::now()` reads (on
+//!   loop. Each peer but upstream runs twice: carrying the 4-byte
+//!   `MidiMessage` our buffer carries (like for like), and the raw
+//!   `[u8; 3]` (fewer lines to move). Only the take is timed, between two `Instant::now()` reads (on
 //!   Linux x86-64 a vDSO read of the TSC); their cost back to back is
 //!   measured and printed, and is in every figure once. After the timed
 //!   region it checks every sequence number in order (loss, repetition or
@@ -70,14 +72,19 @@
 //! producer wrote since the last take, so at 1 k msg/s (most 64-frame
 //! blocks empty) the bound overstates the empty take.
 //!
-//! **Drift.** The machine is a shared 2-core VM whose speed drifts in
-//! phases. Every round runs every rate × block size, each queue once in a
-//! rotating order, and "ours / best peer" is taken per round from the
-//! run medians, so a slow phase hits all queues alike and cancels out of
-//! the ratio; the table pools every counted block of every round.
+//! **Drift.** The machine is a shared 2-core VM whose speed moves between
+//! phases lasting seconds. Every round runs every rate × block size, each
+//! queue once, each round starting one queue later, and "ours / best peer"
+//! is taken per round from each run's median drain and then its median
+//! over the rounds (never a ratio of medians), so a slow phase hits all
+//! queues alike and cancels out of the ratio; the table pools every counted
+//! block of every round. Like for like first (peers carrying `MidiMessage`,
+//! and upstream), then against the peers carrying `[u8; 3]`. The host's
+//! phase, the round trip of the line bounced around every run, is printed
+//! beside every table.
 //!
 //! ```text
-//! cargo bench -p bbx_midi_benches --bench callback [1k|30k|1M] [64|256]   # about 3 min for all
+//! cargo bench -p bbx_midi_benches --bench callback [1k|30k|1M] [64|256]   # about 5 min for all
 //! BENCH_QUICK=1 cargo bench -p bbx_midi_benches --bench callback          # 1 round of 30 blocks, CI
 //! ```
 
@@ -87,10 +94,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use bbx_midi::MidiMessage;
 use crossbeam_utils::CachePadded;
 
 mod common;
-use common::{CORES, Queue, SEQ_MASK, median, pin, seq_of};
+use common::{CORES, Carries, Queue, SEQ_MASK, median, phase, pin};
 
 /// Every queue's capacity: room for more than a 256-frame block at 1 M
 /// msg/s (5 334 messages), so a consumer that wakes on time never lets the
@@ -194,8 +202,8 @@ impl Config {
 /// per block into a per-block array.
 trait Callback: 'static {
     type Queue: Queue;
-    const NAME: &'static str;
-    const OURS: bool;
+    /// The take, after the queue's name in the row's name.
+    const TAKE: &'static str;
     /// Bytes one message takes in the queue's storage, for the bound.
     const SLOT_BYTES: usize;
     /// What the callback takes into, allocated and touched before the run.
@@ -212,30 +220,20 @@ type Tx<Q> = <<Q as Callback>::Queue as Queue>::Tx;
 type Rx<Q> = <<Q as Callback>::Queue as Queue>::Rx;
 
 mod adapters {
-    use super::common::queues;
-    use super::{Callback, Rx, seq_of};
+    use super::common::queues::{self, Carried};
+    use super::{Callback, Rx};
     use bbx_midi::MidiMessage;
-
-    type Bytes = [u8; 3];
 
     /// A block of `capacity` copies of `fill`, its pages touched.
     fn boxed<T: Clone>(fill: T, capacity: usize) -> Box<[T]> {
         vec![fill; capacity].into_boxed_slice()
     }
 
-    fn ours_seq(message: MidiMessage) -> u32 {
-        match *message.as_bytes() {
-            [status, note, velocity] => seq_of([status, note, velocity]),
-            _ => u32::MAX,
-        }
-    }
-
     /// Our typed buffer, emptied with `pop_into`.
     pub struct OursPopInto;
     impl Callback for OursPopInto {
         type Queue = queues::OursMidi;
-        const NAME: &'static str = "bbx_midi midi_buffer pop_into";
-        const OURS: bool = true;
+        const TAKE: &'static str = "pop_into";
         const SLOT_BYTES: usize = size_of::<MidiMessage>();
         type Block = Box<[MidiMessage]>;
         fn block(capacity: usize) -> Self::Block {
@@ -246,7 +244,7 @@ mod adapters {
             rx.pop_into(block)
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
-            ours_seq(block[i])
+            block[i].decode()
         }
     }
 
@@ -254,8 +252,7 @@ mod adapters {
     pub struct OursTryPop;
     impl Callback for OursTryPop {
         type Queue = queues::OursMidi;
-        const NAME: &'static str = "bbx_midi midi_buffer try_pop loop";
-        const OURS: bool = true;
+        const TAKE: &'static str = "try_pop loop";
         const SLOT_BYTES: usize = size_of::<MidiMessage>();
         type Block = Box<[MidiMessage]>;
         fn block(capacity: usize) -> Self::Block {
@@ -266,7 +263,7 @@ mod adapters {
             pop_loop(block, || rx.try_pop())
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
-            ours_seq(block[i])
+            block[i].decode()
         }
     }
 
@@ -283,15 +280,15 @@ mod adapters {
         n
     }
 
-    pub struct Rtrb;
-    impl Callback for Rtrb {
-        type Queue = queues::Rtrb;
-        const NAME: &'static str = "rtrb read_chunk";
-        const OURS: bool = false;
-        const SLOT_BYTES: usize = size_of::<Bytes>();
-        type Block = Box<[Bytes]>;
+    /// `rtrb` carrying `T`, emptied with `read_chunk(slots())`.
+    pub struct Rtrb<T>(core::marker::PhantomData<T>);
+    impl<T: Carried> Callback for Rtrb<T> {
+        type Queue = queues::Rtrb<T>;
+        const TAKE: &'static str = "read_chunk";
+        const SLOT_BYTES: usize = size_of::<T>();
+        type Block = Box<[T]>;
         fn block(capacity: usize) -> Self::Block {
-            boxed([0; 3], capacity)
+            boxed(T::default(), capacity)
         }
         #[inline]
         fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
@@ -306,34 +303,33 @@ mod adapters {
             n
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
-            seq_of(block[i])
+            block[i].decode()
         }
     }
 
-    pub struct Ringbuf;
-    impl Callback for Ringbuf {
-        type Queue = queues::Ringbuf;
-        const NAME: &'static str = "ringbuf pop_slice";
-        const OURS: bool = false;
-        const SLOT_BYTES: usize = size_of::<Bytes>();
-        type Block = Box<[Bytes]>;
+    /// `ringbuf` carrying `T`, emptied with `pop_slice`.
+    pub struct Ringbuf<T>(core::marker::PhantomData<T>);
+    impl<T: Carried> Callback for Ringbuf<T> {
+        type Queue = queues::Ringbuf<T>;
+        const TAKE: &'static str = "pop_slice";
+        const SLOT_BYTES: usize = size_of::<T>();
+        type Block = Box<[T]>;
         fn block(capacity: usize) -> Self::Block {
-            boxed([0; 3], capacity)
+            boxed(T::default(), capacity)
         }
         #[inline]
         fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
             ringbuf::traits::Consumer::pop_slice(rx, block)
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
-            seq_of(block[i])
+            block[i].decode()
         }
     }
 
     pub struct Upstream;
     impl Callback for Upstream {
         type Queue = queues::Upstream;
-        const NAME: &'static str = "bbx_midi 0.5.1 drain_into";
-        const OURS: bool = false;
+        const TAKE: &'static str = "drain_into";
         const SLOT_BYTES: usize = size_of::<bbx_midi_upstream::MidiMessage>();
         type Block = Vec<bbx_midi_upstream::MidiMessage>;
         fn block(capacity: usize) -> Self::Block {
@@ -359,23 +355,24 @@ mod adapters {
         }
     }
 
-    pub struct ArrayQueue;
-    impl Callback for ArrayQueue {
-        type Queue = queues::ArrayQueue;
-        const NAME: &'static str = "crossbeam ArrayQueue pop loop";
-        const OURS: bool = false;
+    /// `crossbeam-queue`'s `ArrayQueue` carrying `T`, emptied with a `pop`
+    /// loop.
+    pub struct ArrayQueue<T>(core::marker::PhantomData<T>);
+    impl<T: Carried> Callback for ArrayQueue<T> {
+        type Queue = queues::ArrayQueue<T>;
+        const TAKE: &'static str = "pop loop";
         // Each slot is a stamp (`AtomicUsize`) beside the value.
-        const SLOT_BYTES: usize = size_of::<(usize, Bytes)>();
-        type Block = Box<[Bytes]>;
+        const SLOT_BYTES: usize = size_of::<(usize, T)>();
+        type Block = Box<[T]>;
         fn block(capacity: usize) -> Self::Block {
-            boxed([0; 3], capacity)
+            boxed(T::default(), capacity)
         }
         #[inline]
         fn take(rx: &mut Rx<Self>, block: &mut Self::Block) -> usize {
             pop_loop(block, || rx.pop())
         }
         fn seq(block: &Self::Block, i: usize) -> u32 {
-            seq_of(block[i])
+            block[i].decode()
         }
     }
 }
@@ -530,11 +527,14 @@ fn check_block<Q: Callback>(
 ) -> u64 {
     for i in 0..n {
         if received >= total {
-            panic!("{}: more messages came out than the {total} sent", Q::NAME);
+            panic!(
+                "{}: more messages came out than the {total} sent",
+                name::<Q>()
+            );
         }
         let (got, expected) = (Q::seq(block, i), received as u32 & SEQ_MASK);
         if got != expected {
-            mismatch(Q::NAME, received, got, expected);
+            mismatch(&name::<Q>(), received, got, expected);
         }
         if let Some((histogram, wake_ns)) = latency.as_mut() {
             let sent = sent_at[received as usize].load(Ordering::Relaxed);
@@ -592,7 +592,7 @@ fn consume<Q: Callback>(
         received = check_block::<Q>(block, n, received, total, sent_at, None);
         if n == 0 {
             if finished {
-                panic!("{}: {received} of {total} messages came out", Q::NAME);
+                panic!("{}: {received} of {total} messages came out", name::<Q>());
             }
             spin_loop();
         }
@@ -748,18 +748,25 @@ fn clock_overhead_ns(n: usize) -> Vec<u64> {
         .collect()
 }
 
+/// A row's name: its queue's, then its take.
+fn name<Q: Callback>() -> String {
+    format!("{} {}", <Q::Queue as Queue>::NAME, Q::TAKE)
+}
+
 /// A queue's row in the tables.
 struct Row {
-    name: &'static str,
+    name: String,
     ours: bool,
+    carries: Carries,
     slot_bytes: usize,
     run: fn(&Config, &[AtomicU64], &mut Histogram) -> Run,
 }
 
 fn row<Q: Callback>() -> Row {
     Row {
-        name: Q::NAME,
-        ours: Q::OURS,
+        name: name::<Q>(),
+        ours: <Q::Queue as Queue>::NAME.starts_with("bbx_midi::"),
+        carries: <Q::Queue as Queue>::CARRIES,
         slot_bytes: Q::SLOT_BYTES,
         run: run::<Q>,
     }
@@ -862,6 +869,67 @@ fn median_range(mut values: Vec<f64>) -> String {
     )
 }
 
+/// Ours against the peers `keep` selects: per round, each of our rows and
+/// the better of them over the cheapest peer of that round, and our better
+/// row over the run's cheapest peer; medians of those per-round ratios.
+fn versus(rows: &[Row], results: &mut Results, title: &str, keep: impl Fn(&Row) -> bool) {
+    let rounds = results.pooled[0].round_medians.len();
+    let peers: Vec<usize> = (0..rows.len())
+        .filter(|&i| !rows[i].ours && keep(&rows[i]))
+        .collect();
+    let ours: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].ours).collect();
+    let best_peer_index = peers
+        .iter()
+        .copied()
+        .min_by_key(|&i| quantile(&mut results.pooled[i].drain_ns, 0.5));
+    let best_peer_pooled = best_peer_index.map_or("-", |i| rows[i].name.as_str());
+    let our_best = ours
+        .iter()
+        .copied()
+        .min_by_key(|&i| quantile(&mut results.pooled[i].drain_ns, 0.5))
+        .expect("our rows");
+    let round_median = |i: usize, r: usize| results.pooled[i].round_medians[r].max(1) as f64;
+    let best_peer = |r: usize| {
+        peers
+            .iter()
+            .map(|&i| round_median(i, r))
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mut better: Vec<f64> = (0..rounds)
+        .map(|r| {
+            ours.iter()
+                .map(|&i| round_median(i, r))
+                .fold(f64::INFINITY, f64::min)
+                / best_peer(r)
+        })
+        .collect();
+    println!(
+        "  {title}: drain median, ours / cheapest peer of each round (< 1: ours cheaper; cheapest over all rounds: {best_peer_pooled})"
+    );
+    println!("    better of ours:{:>33}{}", "", spread(&mut better));
+    for &i in &ours {
+        let mut ratios: Vec<f64> = (0..rounds)
+            .map(|r| round_median(i, r) / best_peer(r))
+            .collect();
+        println!("    {:<48}{}", rows[i].name, spread(&mut ratios));
+    }
+    // The same against one queue in every round, the run's best peer: the
+    // cheapest of several noisy figures per round (above) is pulled down by
+    // the noise alone where the peers are close, as at 1 k msg/s, where
+    // every take is mostly cold state. Our better row is likewise chosen
+    // once, by its pooled median.
+    if let Some(peer) = best_peer_index {
+        let mut ratios: Vec<f64> = (0..rounds)
+            .map(|r| round_median(our_best, r) / round_median(peer, r))
+            .collect();
+        println!(
+            "    {} / {best_peer_pooled} (the run's cheapest) in every round: {}",
+            rows[our_best].name,
+            spread(&mut ratios)
+        );
+    }
+}
+
 fn print_results(rows: &[Row], results: &mut Results) {
     let config = results.config;
     let rate = config.rate;
@@ -883,12 +951,15 @@ fn print_results(rows: &[Row], results: &mut Results) {
         results.moved,
         results.lines.len(),
     );
+    // The phase: the same bounce as the one-way trip above, as a round trip.
+    let round_trips: Vec<f64> = results.lines.iter().map(|l| 2.0 * l.trip_ns).collect();
+    println!("{}", phase(&round_trips));
     println!(
-        "  {:<34}{:>29}  {:>11}  {:>20}  {:>26}  {:>6}",
+        "  {:<48}{:>29}  {:>11}  {:>20}  {:>26}  {:>6}",
         "", "drain per block, ns", "msgs/block", "latency, µs", "cache lines, median", ""
     );
     println!(
-        "  {:<34}{:>7} {:>7} {:>7} {:>6}  {:>5} {:>5}  {:>6} {:>6} {:>6}  {:>5} {:>6} {:>6} {:>6}  {:>6}",
+        "  {:<48}{:>7} {:>7} {:>7} {:>6}  {:>5} {:>5}  {:>6} {:>6} {:>6}  {:>5} {:>6} {:>6} {:>6}  {:>6}",
         "queue",
         "median",
         "p99",
@@ -906,7 +977,7 @@ fn print_results(rows: &[Row], results: &mut Results) {
         "stalls"
     );
     println!(
-        "  {:<34}{:>29}  {:>11}  {:>20}  {:>5} {:>6} {:>6} {:>6}",
+        "  {:<48}{:>29}  {:>11}  {:>20}  {:>5} {:>6} {:>6} {:>6}",
         "", "", "", "", "", "ns", "ns", "bound"
     );
     for (row, pooled) in rows.iter().zip(&mut results.pooled) {
@@ -920,7 +991,7 @@ fn print_results(rows: &[Row], results: &mut Results) {
             .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}"));
         let ns = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
         println!(
-            "{} {:<34}{:>7} {:>7} {:>7} {:>6}  {:>5} {:>5}  {:>6} {:>6} {:>6}  {:>5} {:>6} {:>6} {:>6}  {:>6}",
+            "{} {:<48}{:>7} {:>7} {:>7} {:>6}  {:>5} {:>5}  {:>6} {:>6} {:>6}  {:>5} {:>6} {:>6} {:>6}  {:>6}",
             if row.ours { '*' } else { ' ' },
             row.name,
             fmt_opt(drain_med),
@@ -944,60 +1015,21 @@ fn print_results(rows: &[Row], results: &mut Results) {
         );
     }
 
-    // Per round: each of ours, and the better of the two, over the
-    // cheapest peer of that round.
-    let peers: Vec<usize> = (0..rows.len()).filter(|&i| !rows[i].ours).collect();
-    let ours: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].ours).collect();
-    let best_peer_index = peers
-        .iter()
-        .copied()
-        .min_by_key(|&i| quantile(&mut results.pooled[i].drain_ns, 0.5));
-    let best_peer_pooled = best_peer_index.map_or("-", |i| rows[i].name);
-    let our_best = ours
-        .iter()
-        .copied()
-        .min_by_key(|&i| quantile(&mut results.pooled[i].drain_ns, 0.5))
-        .expect("our rows");
-    let round_median = |i: usize, r: usize| results.pooled[i].round_medians[r].max(1) as f64;
-    let best_peer = |r: usize| {
-        peers
-            .iter()
-            .map(|&i| round_median(i, r))
-            .fold(f64::INFINITY, f64::min)
-    };
-    let mut better: Vec<f64> = (0..rounds)
-        .map(|r| {
-            ours.iter()
-                .map(|&i| round_median(i, r))
-                .fold(f64::INFINITY, f64::min)
-                / best_peer(r)
-        })
-        .collect();
-    println!(
-        "  drain median, ours / best peer (< 1: ours cheaper; best peer over all rounds: {best_peer_pooled})"
+    // Like for like: against the peers carrying `MidiMessage` (and
+    // upstream's own message); then against those carrying the 3 wire
+    // bytes, which move fewer lines.
+    versus(
+        rows,
+        results,
+        "like for like, peers carrying MidiMessage (and upstream)",
+        |row| row.carries != Carries::WireBytes,
     );
-    println!("    better of ours:{:>19}{}", "", spread(&mut better));
-    for &i in &ours {
-        let mut ratios: Vec<f64> = (0..rounds)
-            .map(|r| round_median(i, r) / best_peer(r))
-            .collect();
-        println!("    {:<34}{}", rows[i].name, spread(&mut ratios));
-    }
-    // The same against one queue in every round, the run's best peer: the
-    // cheapest of several noisy figures per round (above) is pulled down by
-    // the noise alone where the peers are close, as at 1 k msg/s, where
-    // every take is mostly cold state. Our better row is likewise chosen
-    // once, by its pooled median.
-    if let Some(peer) = best_peer_index {
-        let mut ratios: Vec<f64> = (0..rounds)
-            .map(|r| round_median(our_best, r) / round_median(peer, r))
-            .collect();
-        println!(
-            "  drain median, {} / {best_peer_pooled} (the run's best peer) in every round: {}",
-            rows[our_best].name,
-            spread(&mut ratios)
-        );
-    }
+    versus(
+        rows,
+        results,
+        "peers carrying [u8; 3] (and upstream)",
+        |row| row.carries != Carries::Message,
+    );
     let late = &mut results.late_ns;
     println!(
         "  callback woke after its due time by: median {} µs, p99 {} µs, max {} µs (every queue's blocks)",
@@ -1006,6 +1038,8 @@ fn print_results(rows: &[Row], results: &mut Results) {
         fmt_opt(quantile(late, 1.0).map(|ns| ns / 1_000)),
     );
 }
+
+type Bytes = [u8; 3];
 
 fn main() {
     CORES.get_or_init(|| core_affinity::get_core_ids().unwrap_or_default());
@@ -1053,10 +1087,13 @@ fn main() {
     let rows = vec![
         row::<adapters::OursPopInto>(),
         row::<adapters::OursTryPop>(),
-        row::<adapters::Rtrb>(),
-        row::<adapters::Ringbuf>(),
+        row::<adapters::Rtrb<Bytes>>(),
+        row::<adapters::Rtrb<MidiMessage>>(),
+        row::<adapters::Ringbuf<Bytes>>(),
+        row::<adapters::Ringbuf<MidiMessage>>(),
         row::<adapters::Upstream>(),
-        row::<adapters::ArrayQueue>(),
+        row::<adapters::ArrayQueue<Bytes>>(),
+        row::<adapters::ArrayQueue<MidiMessage>>(),
     ];
     let mut results: Vec<Results> = RATES
         .iter()

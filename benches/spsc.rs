@@ -5,9 +5,12 @@
 //! Every item is a 3-byte MIDI Note On carrying the low 18 bits of a
 //! sequence number in channel, note and velocity, which the consumer checks:
 //! a queue that loses, repeats or reorders an item panics instead of posting
-//! a figure. The peers and our generic `spsc` carry the raw `[u8; 3]`; the
-//! MIDI-typed rows (ours and the upstream `bbx_midi`'s `midi_buffer`) build
-//! their message type from the bytes and read it back, as users' code does.
+//! a figure. Our generic `spsc` and every peer carry it twice, as the raw
+//! `[u8; 3]` and as the 4-byte `MidiMessage` our typed `midi_buffer`
+//! carries (built with `MidiMessage::new`, read with `as_bytes`, as users'
+//! code does); the upstream `bbx_midi`'s `midi_buffer` builds its own
+//! message type from the bytes. Criterion measures the queues one after
+//! another: for a ranking, `interleaved.rs`.
 //!
 //! ```text
 //! cargo bench -p bbx_midi_benches --bench spsc && python3 benches/report.py
@@ -16,6 +19,7 @@
 use std::hint::{black_box, spin_loop};
 use std::time::{Duration, Instant};
 
+use bbx_midi::MidiMessage;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -128,15 +132,23 @@ fn batch<Q: BatchQueue>(group: &mut BenchmarkGroup<'_, WallTime>) {
     });
 }
 
-/// Runs `$bench` for every queue, ours first.
+type Bytes = [u8; 3];
+
+/// Runs `$bench` for every queue, ours first, each generic one with both
+/// items.
 macro_rules! for_each_queue {
     ($bench:ident, $group:expr $(, $arg:expr)*) => {{
         $bench::<queues::Ours>($group $(, $arg)*);
+        $bench::<queues::Spsc<MidiMessage>>($group $(, $arg)*);
         $bench::<queues::OursMidi>($group $(, $arg)*);
-        $bench::<queues::Rtrb>($group $(, $arg)*);
-        $bench::<queues::Ringbuf>($group $(, $arg)*);
-        $bench::<queues::ArrayQueue>($group $(, $arg)*);
-        $bench::<queues::StdSync>($group $(, $arg)*);
+        $bench::<queues::Rtrb<Bytes>>($group $(, $arg)*);
+        $bench::<queues::Rtrb<MidiMessage>>($group $(, $arg)*);
+        $bench::<queues::Ringbuf<Bytes>>($group $(, $arg)*);
+        $bench::<queues::Ringbuf<MidiMessage>>($group $(, $arg)*);
+        $bench::<queues::ArrayQueue<Bytes>>($group $(, $arg)*);
+        $bench::<queues::ArrayQueue<MidiMessage>>($group $(, $arg)*);
+        $bench::<queues::StdSync<Bytes>>($group $(, $arg)*);
+        $bench::<queues::StdSync<MidiMessage>>($group $(, $arg)*);
         $bench::<queues::Upstream>($group $(, $arg)*);
     }};
 }
@@ -169,9 +181,12 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch_64_two_thread/capacity_4096");
     group.throughput(Throughput::Elements(64));
     batch::<queues::Ours>(&mut group);
+    batch::<queues::Spsc<MidiMessage>>(&mut group);
     batch::<queues::OursMidi>(&mut group);
-    batch::<queues::Rtrb>(&mut group);
-    batch::<queues::Ringbuf>(&mut group);
+    batch::<queues::Rtrb<Bytes>>(&mut group);
+    batch::<queues::Rtrb<MidiMessage>>(&mut group);
+    batch::<queues::Ringbuf<Bytes>>(&mut group);
+    batch::<queues::Ringbuf<MidiMessage>>(&mut group);
     group.finish();
 }
 

@@ -49,9 +49,13 @@
 //! pushed.** Both only grow (modulo `usize::MAX + 1`), each is written by one
 //! side only, and `tail - head` (wrapping) is the number of items in the
 //! buffer, always in `0..=capacity`. Each side keeps its own counter in its
-//! handle, together with that counter reduced to a slot position (so no
-//! division is ever needed), and a cached copy of the other side's counter
-//! that it reloads only when the cached value says "full" or "empty".
+//! handle, together with the counter its current lap of the slots began at
+//! (the value it had at slot 0), and a cached copy of the other side's
+//! counter that it reloads only when the cached value says "full" or
+//! "empty". A counter's slot position is then one subtraction (no division
+//! is ever needed), and a push or pop writes one field of its handle: the
+//! counter. The lap start moves only when a side passes the end of the
+//! slots.
 
 use core::cell::Cell;
 use core::fmt;
@@ -308,13 +312,14 @@ pub(crate) unsafe fn handles<T, S: Storage<T>>(
     let dropped = state.dropped.load(Ordering::Relaxed);
     let dropped_seen = state.dropped_seen_at_drop.load(Ordering::Relaxed);
     state.abandoned.store(false, Ordering::Relaxed);
+    // The items left sit after the consumer's position, in order.
+    let tail_slot = slot_after(head_slot, tail.wrapping_sub(head), capacity);
     let producer = Producer {
         storage: producer,
         slots,
         capacity,
         tail,
-        // The items left sit after the consumer's position, in order.
-        tail_slot: slot_after(head_slot, tail.wrapping_sub(head), capacity),
+        lap_start: tail.wrapping_sub(tail_slot),
         cached_head: Cell::new(head),
         staged: 0,
         dropped,
@@ -325,7 +330,7 @@ pub(crate) unsafe fn handles<T, S: Storage<T>>(
         slots,
         capacity,
         head,
-        head_slot,
+        lap_start: head.wrapping_sub(head_slot),
         cached_tail: Cell::new(head),
         dropped_seen,
         _invariant: PhantomData,
@@ -578,8 +583,13 @@ pub struct Producer<T, S: Storage<T> = Heap<T>> {
     capacity: usize,
     /// Our own `tail`. We are its only writer, so we never load it.
     tail: usize,
-    /// `tail` as a slot position, always in `0 .. capacity`.
-    tail_slot: usize,
+    /// The `tail` that slot 0 has in the current lap of the slots, so that
+    /// `tail - lap_start` (wrapping) is `tail`'s slot position, always in
+    /// `0 .. capacity` between calls. It moves on by `capacity` only when a
+    /// push reaches the end of the slots (in `push_slice` just before the
+    /// copies, `tail` right after them, nothing between that can panic);
+    /// every other push writes one field of the handle, `tail`.
+    lap_start: usize,
     /// The last `head` we loaded. It may be stale, but only ever behind the
     /// real one, so `capacity - (tail - cached_head)` is a lower bound on the
     /// free slots and a push it allows is always safe.
@@ -608,16 +618,6 @@ unsafe impl<T: Send, S: Storage<T> + Send> Send for Producer<T, S> {}
 fn slot_after(slot: usize, n: usize, capacity: usize) -> usize {
     let to_end = capacity - slot;
     if n < to_end { slot + n } else { n - to_end }
-}
-
-/// The slot after `slot` (below `capacity`), for the one-item operations:
-/// an increment, a compare with the end and a conditional move, four
-/// instructions where `slot_after(slot, 1, capacity)` compiles to six.
-/// `slot + 1` cannot overflow: it is at most `capacity`.
-#[inline(always)]
-fn next_slot(slot: usize, capacity: usize) -> usize {
-    let next = slot + 1;
-    if next == capacity { 0 } else { next }
 }
 
 impl<T, S: Storage<T>> Producer<T, S> {
@@ -663,11 +663,30 @@ impl<T, S: Storage<T>> Producer<T, S> {
         self.capacity - self.tail.wrapping_sub(head)
     }
 
-    /// Publishes `n` freshly written slots to the consumer; `tail_slot` is
-    /// the slot after them.
+    /// `tail` as a slot position, in `0 .. capacity`.
     #[inline(always)]
-    fn commit(&mut self, n: usize, tail_slot: usize) {
-        self.tail_slot = tail_slot;
+    fn tail_slot(&self) -> usize {
+        self.tail.wrapping_sub(self.lap_start)
+    }
+
+    /// Publishes to the consumer the `n` slots written from
+    /// [`tail_slot`](Self::tail_slot); `n` is at most the free slots, so at
+    /// most `capacity`. `next_lap` says whether they reach the end of the
+    /// slots: `tail_slot() + n >= capacity`.
+    #[inline(always)]
+    fn commit(&mut self, n: usize, next_lap: bool) {
+        if next_lap {
+            // `tail` moves into the next lap, to slot
+            // `tail_slot() + n - capacity`, below `capacity` as `n` is.
+            self.lap_start = self.lap_start.wrapping_add(self.capacity);
+        }
+        self.publish(n);
+    }
+
+    /// The end of [`commit`](Self::commit): moves `tail` on by `n` and
+    /// publishes it, once `lap_start` is where `tail + n` needs it.
+    #[inline(always)]
+    fn publish(&mut self, n: usize) {
         self.tail = self.tail.wrapping_add(n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
@@ -695,12 +714,18 @@ impl<T, S: Storage<T>> Producer<T, S> {
         if !self.has_room() {
             return Err(value);
         }
-        // SAFETY: `tail_slot < capacity`, and at least one slot is free, so the
-        // one at `tail_slot` is not visible to the consumer until `commit`.
+        let slot = self.tail_slot();
+        // SAFETY: `slot < capacity` (the invariant of `lap_start`), and at
+        // least one slot is free, so the one at `slot` is not visible to the
+        // consumer until `commit`.
         unsafe {
-            (*self.slots.as_ptr().add(self.tail_slot)).with_mut(|p| (*p).write(value));
+            (*self.slots.as_ptr().add(slot)).with_mut(|p| (*p).write(value));
         }
-        self.commit(1, next_slot(self.tail_slot, self.capacity));
+        // `slot + 1 == capacity` by the invariant of `lap_start` (both sides
+        // taken modulo `usize::MAX + 1`), written so that the compiler adds
+        // once instead of computing the slot again: two instructions fewer.
+        let next_lap = self.tail.wrapping_add(1) == self.lap_start.wrapping_add(self.capacity);
+        self.commit(1, next_lap);
         Ok(())
     }
 
@@ -729,16 +754,31 @@ impl<T, S: Storage<T>> Producer<T, S> {
             free = self.refresh_free();
         }
         let n = free.min(items.len());
-        let first = n.min(self.capacity - self.tail_slot);
-        // SAFETY: the `n` slots from `tail_slot` (wrapping once) are free and
-        // unseen by the consumer until `commit`; run one ends by `capacity`,
-        // run two starts at slot 0 and ends by `tail_slot`.
+        let slot = self.tail_slot();
+        let to_end = self.capacity - slot;
+        // Run one from `slot` to the end of the slots at most, run two from
+        // slot 0.
+        let (one, two) = items[..n].split_at(n.min(to_end));
+        // SAFETY: `slot < capacity`.
+        let at = unsafe { self.slots.as_ptr().add(slot) };
+        // `n >= to_end` is `slot + n >= capacity` without the overflow the
+        // sum could have for a capacity near `usize::MAX`. Moved into the
+        // next lap here, before the copies, where nothing after it needs
+        // `to_end` (else it is kept across their `memcpy` calls: a stack
+        // store more); `tail` follows in `publish`, and nothing between
+        // can panic.
+        if n >= to_end {
+            self.lap_start = self.lap_start.wrapping_add(self.capacity);
+        }
+        // SAFETY: the `n` slots from `slot` (wrapping once) are free and
+        // unseen by the consumer until `publish`; run one ends by
+        // `capacity`, run two starts at slot 0 and ends by `slot`.
         unsafe {
-            copy_to_slots(self.slots.as_ptr().add(self.tail_slot), &items[..first]);
-            copy_to_slots(self.slots.as_ptr(), &items[first..n]);
+            copy_to_slots(at, one);
+            copy_to_slots(self.slots.as_ptr(), two);
         }
         if n > 0 {
-            self.commit(n, slot_after(self.tail_slot, n, self.capacity));
+            self.publish(n);
         }
         n
     }
@@ -771,10 +811,10 @@ impl<T, S: Storage<T>> Producer<T, S> {
             return false;
         }
         // Where the staged run ends (`staged` is at most `capacity`).
-        let at = slot_after(self.tail_slot, self.staged, self.capacity);
+        let at = slot_after(self.tail_slot(), self.staged, self.capacity);
         let first = items.len().min(self.capacity - at);
         // `at..at + first` and `0..items.len() - first` are the last
-        // `items.len()` of the `end` slots from `tail_slot`.
+        // `items.len()` of the `end` slots from `tail_slot()`.
         // SAFETY: those `end` slots are free (checked above) and unseen by
         // the consumer until `commit`; both runs are in bounds.
         unsafe {
@@ -796,7 +836,8 @@ impl<T, S: Storage<T>> Producer<T, S> {
     pub(crate) fn commit_staged(&mut self) {
         let n = core::mem::take(&mut self.staged);
         if n > 0 {
-            self.commit(n, slot_after(self.tail_slot, n, self.capacity));
+            // `n` is at most the free slots: `stage` checked them.
+            self.commit(n, n >= self.capacity - self.tail_slot());
         }
     }
 
@@ -987,8 +1028,14 @@ pub struct Consumer<T, S: Storage<T> = Heap<T>> {
     capacity: usize,
     /// Our own `head`. We are its only writer, so we never load it.
     head: usize,
-    /// `head` as a slot position, always in `0 .. capacity`.
-    head_slot: usize,
+    /// The `head` that slot 0 has in the current lap of the slots, so that
+    /// `head - lap_start` (wrapping) is `head`'s slot position, always in
+    /// `0 .. capacity` between calls (`drop` saves that position). It moves
+    /// on by `capacity` only when a pop reaches the end of the slots (in
+    /// `pop_slice` just before the copies, `head` right after them, nothing
+    /// between that can panic); every other pop writes one field of the
+    /// handle, `head`.
+    lap_start: usize,
     /// The last `tail` we loaded. It may be stale, but only ever behind the
     /// real one, so `cached_tail - head` is a lower bound on the items ready
     /// and a pop it allows is always safe.
@@ -1047,11 +1094,31 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         tail.wrapping_sub(self.head)
     }
 
-    /// Gives `n` slots that we have finished reading back to the producer;
-    /// `head_slot` is the slot after them.
+    /// `head` as a slot position, in `0 .. capacity`.
     #[inline(always)]
-    fn release(&mut self, n: usize, head_slot: usize) {
-        self.head_slot = head_slot;
+    fn head_slot(&self) -> usize {
+        self.head.wrapping_sub(self.lap_start)
+    }
+
+    /// Gives back to the producer the `n` slots from
+    /// [`head_slot`](Self::head_slot) that we have finished reading; `n` is
+    /// at most the items ready, so at most `capacity`. `next_lap` says
+    /// whether they reach the end of the slots: `head_slot() + n >=
+    /// capacity`.
+    #[inline(always)]
+    fn release(&mut self, n: usize, next_lap: bool) {
+        if next_lap {
+            // `head` moves into the next lap, as `tail` does in
+            // `Producer::commit`.
+            self.lap_start = self.lap_start.wrapping_add(self.capacity);
+        }
+        self.give_back(n);
+    }
+
+    /// The end of [`release`](Self::release): moves `head` on by `n` and
+    /// publishes it, once `lap_start` is where `head + n` needs it.
+    #[inline(always)]
+    fn give_back(&mut self, n: usize) {
         self.head = self.head.wrapping_add(n);
         // Release pairs with the producer's Acquire load of `head`: our reads
         // of these slots happen-before it overwrites them.
@@ -1078,11 +1145,15 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         if !self.has_item() {
             return None;
         }
-        // SAFETY: an item is ready, so slot `head_slot` (< capacity) is
-        // initialised and unwritten until `release`; reading moves it out.
-        let value =
-            unsafe { (*self.slots.as_ptr().add(self.head_slot)).with(|p| (*p).assume_init_read()) };
-        self.release(1, next_slot(self.head_slot, self.capacity));
+        let slot = self.head_slot();
+        // SAFETY: an item is ready, so slot `slot` (< capacity, the invariant
+        // of `lap_start`) is initialised and unwritten until `release`;
+        // reading moves it out.
+        let value = unsafe { (*self.slots.as_ptr().add(slot)).with(|p| (*p).assume_init_read()) };
+        // `slot + 1 == capacity` by the invariant of `lap_start`, written
+        // so that the compiler adds once instead of computing the slot again.
+        let next_lap = self.head.wrapping_add(1) == self.lap_start.wrapping_add(self.capacity);
+        self.release(1, next_lap);
         Some(value)
     }
 
@@ -1108,7 +1179,9 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         // SAFETY: as in `try_pop`, the slot is initialised and stable; it
         // stays so while the returned borrow of `self` lives, because only
         // `&mut self` methods can release it.
-        Some(unsafe { (*self.slots.as_ptr().add(self.head_slot)).with(|p| (*p).assume_init_ref()) })
+        Some(unsafe {
+            (*self.slots.as_ptr().add(self.head_slot())).with(|p| (*p).assume_init_ref())
+        })
     }
 
     /// The item `n` places after the oldest (`peek_nth(0)` is
@@ -1121,7 +1194,7 @@ impl<T, S: Storage<T>> Consumer<T, S> {
             return None;
         }
         // `n < len <= capacity`.
-        let at = slot_after(self.head_slot, n, self.capacity);
+        let at = slot_after(self.head_slot(), n, self.capacity);
         // SAFETY: `n` items past the oldest are ready, so slot `at`
         // (< capacity) is initialised and stays so while the borrow of
         // `self` lives, as in `peek`.
@@ -1154,16 +1227,25 @@ impl<T, S: Storage<T>> Consumer<T, S> {
             ready = self.refresh_len();
         }
         let n = ready.min(out.len());
-        let first = n.min(self.capacity - self.head_slot);
-        // SAFETY: the `n` slots from `head_slot` (wrapping once at `capacity`)
-        // are initialised and the producer will not touch them before
-        // `release`; the two runs are in bounds as in `push_slice`.
+        let slot = self.head_slot();
+        let to_end = self.capacity - slot;
+        let (one, two) = out[..n].split_at_mut(n.min(to_end));
+        // SAFETY: `slot < capacity`.
+        let at = unsafe { self.slots.as_ptr().add(slot) };
+        // Into the next lap before the copies, as in `push_slice`; `head`
+        // follows in `give_back`, and nothing between can panic.
+        if n >= to_end {
+            self.lap_start = self.lap_start.wrapping_add(self.capacity);
+        }
+        // SAFETY: the `n` slots from `slot` (wrapping once) are initialised
+        // and the producer will not touch them before `give_back`; the two
+        // runs are in bounds as in `push_slice`.
         unsafe {
-            copy_from_slots(self.slots.as_ptr().add(self.head_slot), &mut out[..first]);
-            copy_from_slots(self.slots.as_ptr(), &mut out[first..n]);
+            copy_from_slots(at, one);
+            copy_from_slots(self.slots.as_ptr(), two);
         }
         if n > 0 {
-            self.release(n, slot_after(self.head_slot, n, self.capacity));
+            self.give_back(n);
         }
         n
     }
@@ -1192,7 +1274,7 @@ impl<T, S: Storage<T>> Consumer<T, S> {
         }
         let n = ready.min(n);
         if n > 0 {
-            self.release(n, slot_after(self.head_slot, n, self.capacity));
+            self.release(n, n >= self.capacity - self.head_slot());
         }
         n
     }
@@ -1348,7 +1430,7 @@ impl<T, S: Storage<T>> Drop for Consumer<T, S> {
         let state = self.state();
         state
             .head_slot_at_drop
-            .store(self.head_slot, Ordering::Relaxed);
+            .store(self.head_slot(), Ordering::Relaxed);
         state
             .dropped_seen_at_drop
             .store(self.dropped_seen, Ordering::Relaxed);
@@ -1396,6 +1478,104 @@ mod tests {
                 next_out += 1;
             }
         }
+    }
+
+    /// The invariant of `lap_start`: after every operation, whatever its
+    /// size, each side's slot is its count since the start modulo the
+    /// capacity, through many laps and across the counters' wrap-around;
+    /// the items come out in order. Runs that end exactly at the last slot
+    /// (where the side moves into its next lap) are counted, and must occur.
+    #[test]
+    fn slot_positions_follow_the_counters_through_every_lap() {
+        for capacity in [1, 2, 3, 5] {
+            let (mut producer, mut consumer) = near_wrap::<u32>(capacity, 7);
+            let (mut pushed, mut popped) = (0usize, 0usize);
+            let (mut producer_ends, mut consumer_ends) = (0, 0);
+            for step in 0..400 {
+                let size = step / 4 % (capacity + 2);
+                let (before_push, before_pop) = (producer.tail_slot(), consumer.head_slot());
+                let (n_pushed, n_popped) = match step % 4 {
+                    0 => {
+                        let items: Vec<u32> = (0..size).map(|i| (pushed + i) as u32).collect();
+                        (producer.push_slice(&items), 0)
+                    }
+                    1 => (usize::from(producer.try_push(pushed as u32).is_ok()), 0),
+                    2 => {
+                        let mut out = vec![u32::MAX; size];
+                        let n = consumer.pop_slice(&mut out);
+                        for (i, &value) in out[..n].iter().enumerate() {
+                            assert_eq!(value, (popped + i) as u32, "capacity {capacity}");
+                        }
+                        (0, n)
+                    }
+                    _ if step % 8 == 3 => (0, consumer.skip(size)),
+                    _ => match consumer.try_pop() {
+                        Some(value) => {
+                            assert_eq!(value, popped as u32, "capacity {capacity}");
+                            (0, 1)
+                        }
+                        None => (0, 0),
+                    },
+                };
+                if n_pushed > 0 && before_push + n_pushed == capacity {
+                    producer_ends += 1;
+                }
+                if n_popped > 0 && before_pop + n_popped == capacity {
+                    consumer_ends += 1;
+                }
+                pushed += n_pushed;
+                popped += n_popped;
+                assert_eq!(
+                    producer.tail_slot(),
+                    pushed % capacity,
+                    "capacity {capacity}"
+                );
+                assert_eq!(
+                    consumer.head_slot(),
+                    popped % capacity,
+                    "capacity {capacity}"
+                );
+                assert_eq!(consumer.len(), pushed - popped, "capacity {capacity}");
+            }
+            assert!(
+                pushed > 4 * capacity,
+                "capacity {capacity}: only {pushed} pushed"
+            );
+            assert!(
+                producer_ends > 0 && consumer_ends > 0,
+                "capacity {capacity}"
+            );
+        }
+    }
+
+    /// Zero-sized items allow any capacity, `usize::MAX` included; a run
+    /// that passes the end of the slots from near the end must move the
+    /// slot into the next lap although `slot + n` overflows.
+    #[test]
+    fn a_run_past_the_end_of_a_capacity_of_usize_max_moves_into_the_next_lap() {
+        let (mut producer, mut consumer) = SpscRingBuffer::new::<()>(usize::MAX);
+        let almost_all = usize::MAX - 3;
+        // SAFETY: a slice of a zero-sized type takes no memory, so a
+        // dangling, aligned, non-null pointer is valid for any length.
+        let many: &[()] = unsafe {
+            core::slice::from_raw_parts(core::ptr::NonNull::dangling().as_ptr(), almost_all)
+        };
+        assert_eq!(producer.push_slice(many), almost_all);
+        assert_eq!(consumer.skip(almost_all), almost_all);
+        assert_eq!(
+            (producer.tail_slot(), consumer.head_slot()),
+            (almost_all, almost_all)
+        );
+        // Slot `usize::MAX - 3` plus 5: slot 2 of the next lap.
+        assert_eq!(producer.push_slice(&[(); 5]), 5);
+        assert_eq!(producer.tail_slot(), 2);
+        assert_eq!(consumer.pop_slice(&mut [(); 5]), 5);
+        assert_eq!(consumer.head_slot(), 2);
+        assert_eq!(producer.try_push(()), Ok(()));
+        assert_eq!(consumer.try_pop(), Some(()));
+        assert_eq!((producer.tail_slot(), consumer.head_slot()), (3, 3));
+        assert!(consumer.is_empty());
+        assert_eq!(producer.slots(), usize::MAX);
     }
 
     #[test]

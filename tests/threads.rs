@@ -157,6 +157,88 @@ fn slices_through_capacity_256() {
     slices_two_threads(256);
 }
 
+/// Single items and slices of every length up to the capacity mixed on
+/// both sides, and skips on the consumer's: each side passes the end of the
+/// slots by every path it has, at every slot, while the other side runs.
+fn mixed_two_threads<S: Storage<u64> + Send>(
+    (mut producer, mut consumer): (Producer<u64, S>, Consumer<u64, S>),
+) {
+    let capacity = producer.capacity();
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut next = 0u64;
+            let mut chunk = vec![0u64; capacity];
+            let (mut step, mut spins) = (0usize, 0);
+            while next < MESSAGES {
+                step += 1;
+                let pushed = if step % 3 == 0 {
+                    usize::from(producer.try_push(next).is_ok())
+                } else {
+                    let len = (step % capacity + 1).min((MESSAGES - next) as usize);
+                    for (i, slot) in chunk[..len].iter_mut().enumerate() {
+                        *slot = next + i as u64;
+                    }
+                    producer.push_slice(&chunk[..len])
+                };
+                next += pushed as u64;
+                if pushed == 0 {
+                    backoff(&mut spins);
+                } else {
+                    spins = 0;
+                }
+            }
+        });
+        let mut expected = 0u64;
+        let mut out = vec![0u64; capacity];
+        let (mut step, mut skipped, mut spins) = (0usize, 0u64, 0);
+        loop {
+            step += 1;
+            let n = match step % 4 {
+                0 => match consumer.try_pop() {
+                    Some(value) => {
+                        assert_eq!(value, expected);
+                        1
+                    }
+                    None => 0,
+                },
+                1 if step % 8 == 1 => {
+                    let n = consumer.skip(step % capacity + 1);
+                    skipped += n as u64;
+                    n
+                }
+                _ => {
+                    let want = step % capacity + 1;
+                    let n = consumer.pop_slice(&mut out[..want]);
+                    for (i, value) in out[..n].iter().enumerate() {
+                        assert_eq!(*value, expected + i as u64);
+                    }
+                    n
+                }
+            };
+            expected += n as u64;
+            if n > 0 {
+                spins = 0;
+            } else if consumer.is_abandoned() && consumer.is_empty() {
+                break;
+            } else {
+                backoff(&mut spins);
+            }
+        }
+        assert_eq!(expected, MESSAGES);
+        assert!(skipped > 0 && skipped < MESSAGES / 2, "skipped {skipped}");
+    });
+}
+
+#[test]
+fn single_items_slices_and_skips_mixed_through_capacity_7() {
+    mixed_two_threads(SpscRingBuffer::new(7));
+}
+
+#[test]
+fn single_items_slices_and_skips_mixed_through_a_static_ring_of_5() {
+    mixed_two_threads(StaticRing::<u64, 5>::new().split());
+}
+
 /// Items with heap data cross threads intact, and the leftovers of an
 /// interrupted run are freed (checked by Miri and the sanitizers).
 #[test]

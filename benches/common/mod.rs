@@ -8,6 +8,7 @@ use std::hint::spin_loop;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, OnceLock};
 use std::thread;
+use std::time::Instant;
 
 use crossbeam_utils::CachePadded;
 
@@ -38,13 +39,29 @@ pub fn seq_of([status, note, velocity]: [u8; 3]) -> u32 {
     u32::from(status & 0x0F) << 14 | u32::from(note) << 7 | u32::from(velocity)
 }
 
+/// What a queue's row carries: rows compare like for like only with rows
+/// that carry the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carries {
+    /// The three wire bytes as `[u8; 3]`: our generic ring and the peers.
+    WireBytes,
+    /// `MidiMessage` (4 bytes), built by `MidiMessage::new` and read by
+    /// `as_bytes`: what the typed `midi_buffer` carries, and the peers too.
+    Message,
+    /// Anything else: our ring carrying `[u8; 4]` (a part of the typed
+    /// layer's cost), the upstream crate's own 12-byte message.
+    Other,
+}
+
 /// One queue, seen by the harness as a channel of sequence numbers, each
-/// sent as the 3-byte MIDI message [`note_bytes`] makes of it: the peers
-/// carry `[u8; 3]`, the typed rows their MIDI message type, built and read
-/// the way a user's code does.
+/// sent as the 3-byte MIDI message [`note_bytes`] makes of it, carried as
+/// [`CARRIES`](Self::CARRIES) says: the raw `[u8; 3]`, or a `MidiMessage`
+/// built and read the way a user's code does.
 pub trait Queue: 'static {
-    /// The row's name in the report; ours start with `bbx_midi`.
+    /// The row's name in the report; ours start with `bbx_midi::`.
     const NAME: &'static str;
+    /// What the row carries (which rows it compares with like for like).
+    const CARRIES: Carries;
     type Tx: Send + 'static;
     type Rx: Send + 'static;
     fn channel(capacity: usize) -> (Self::Tx, Self::Rx);
@@ -62,36 +79,37 @@ pub trait BatchQueue: Queue {
     fn pop_slice(rx: &mut Self::Rx, out: &mut [Self::Item]) -> usize;
 }
 
-/// The item part of a `BatchQueue` whose items are the raw 3 bytes.
-macro_rules! byte_items {
-    () => {
-        type Item = [u8; 3];
-        #[inline]
-        fn encode(seq: u32) -> [u8; 3] {
-            super::note_bytes(seq)
-        }
-        #[inline]
-        fn decode(item: [u8; 3]) -> u32 {
-            super::seq_of(item)
-        }
-    };
-}
-
 pub mod queues {
-    use super::{BatchQueue, Queue, note_bytes, seq_of};
+    use super::{BatchQueue, Carries, Queue, note_bytes, seq_of};
     use bbx_midi::MidiMessage;
+    use core::marker::PhantomData;
 
-    type Bytes = [u8; 3];
+    /// The rows' names for one item type, one per queue.
+    pub struct Names {
+        pub spsc: &'static str,
+        pub rtrb: &'static str,
+        pub ringbuf: &'static str,
+        pub array_queue: &'static str,
+        pub sync_channel: &'static str,
+    }
 
-    /// An item our generic ring carries here: how a sequence number goes
-    /// in and comes out, and the row's name.
+    /// An item the generic queues (ours and the peers) carry here: how a
+    /// sequence number goes in and comes out, and the rows' names.
     pub trait Carried: Copy + Default + Send + 'static {
-        const NAME: &'static str;
+        const NAMES: Names;
+        const CARRIES: Carries;
         fn encode(seq: u32) -> Self;
         fn decode(self) -> u32;
     }
-    impl Carried for Bytes {
-        const NAME: &'static str = "bbx_midi::spsc";
+    impl Carried for [u8; 3] {
+        const NAMES: Names = Names {
+            spsc: "bbx_midi::spsc<[u8; 3]>",
+            rtrb: "rtrb<[u8; 3]>",
+            ringbuf: "ringbuf<[u8; 3]>",
+            array_queue: "crossbeam ArrayQueue<[u8; 3]>",
+            sync_channel: "std sync_channel<[u8; 3]>",
+        };
+        const CARRIES: Carries = Carries::WireBytes;
         #[inline]
         fn encode(seq: u32) -> Self {
             note_bytes(seq)
@@ -104,7 +122,14 @@ pub mod queues {
     /// The three bytes and a length byte, as `MidiMessage` lays them out,
     /// built without a check: what the typed batch pays for 4 bytes.
     impl Carried for [u8; 4] {
-        const NAME: &'static str = "bbx_midi::spsc<[u8; 4]>";
+        const NAMES: Names = Names {
+            spsc: "bbx_midi::spsc<[u8; 4]>",
+            rtrb: "rtrb<[u8; 4]>",
+            ringbuf: "ringbuf<[u8; 4]>",
+            array_queue: "crossbeam ArrayQueue<[u8; 4]>",
+            sync_channel: "std sync_channel<[u8; 4]>",
+        };
+        const CARRIES: Carries = Carries::Other;
         #[inline]
         fn encode(seq: u32) -> Self {
             let [status, note, velocity] = note_bytes(seq);
@@ -116,25 +141,37 @@ pub mod queues {
             seq_of([status, note, velocity])
         }
     }
-    /// `MidiMessage` built as users build it, in the ring without the
-    /// typed buffer's refusal of `INVALID`: what the typed batch pays for
-    /// `MidiMessage::new`, and, against the typed row, for that check.
+    /// `MidiMessage` built and read as users do (`MidiMessage::new`,
+    /// `as_bytes`): the typed buffer's item, in the peers (like for like)
+    /// and in our ring without the typed buffer's refusal of `INVALID`
+    /// (what the typed layer adds).
     impl Carried for MidiMessage {
-        const NAME: &'static str = "bbx_midi::spsc<MidiMessage>";
+        const NAMES: Names = Names {
+            spsc: "bbx_midi::spsc<MidiMessage>",
+            rtrb: "rtrb<MidiMessage>",
+            ringbuf: "ringbuf<MidiMessage>",
+            array_queue: "crossbeam ArrayQueue<MidiMessage>",
+            sync_channel: "std sync_channel<MidiMessage>",
+        };
+        const CARRIES: Carries = Carries::Message;
         #[inline]
         fn encode(seq: u32) -> Self {
-            OursMidi::encode(seq)
+            MidiMessage::new(note_bytes(seq))
         }
         #[inline]
         fn decode(self) -> u32 {
-            OursMidi::decode(self)
+            match *self.as_bytes() {
+                [status, note, velocity] => seq_of([status, note, velocity]),
+                _ => u32::MAX,
+            }
         }
     }
 
     /// Our generic ring carrying `T`.
-    pub struct Spsc<T>(core::marker::PhantomData<T>);
+    pub struct Spsc<T>(PhantomData<T>);
     impl<T: Carried> Queue for Spsc<T> {
-        const NAME: &'static str = T::NAME;
+        const NAME: &'static str = T::NAMES.spsc;
+        const CARRIES: Carries = T::CARRIES;
         type Tx = bbx_midi::spsc::Producer<T>;
         type Rx = bbx_midi::spsc::Consumer<T>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
@@ -169,14 +206,15 @@ pub mod queues {
         }
     }
 
-    /// Our generic ring carrying the raw 3 bytes, as the peers do.
-    pub type Ours = Spsc<Bytes>;
+    /// Our generic ring carrying the raw 3 bytes.
+    pub type Ours = Spsc<[u8; 3]>;
 
     /// Our typed buffer as users call it: `MidiMessage::new` on the wire
     /// bytes, `as_bytes` on the way out.
     pub struct OursMidi;
     impl Queue for OursMidi {
         const NAME: &'static str = "bbx_midi::midi_buffer";
+        const CARRIES: Carries = Carries::Message;
         type Tx = bbx_midi::MidiBufferProducer;
         type Rx = bbx_midi::MidiBufferConsumer;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
@@ -196,14 +234,11 @@ pub mod queues {
         type Item = MidiMessage;
         #[inline]
         fn encode(seq: u32) -> MidiMessage {
-            MidiMessage::new(note_bytes(seq))
+            MidiMessage::encode(seq)
         }
         #[inline]
         fn decode(msg: MidiMessage) -> u32 {
-            match *msg.as_bytes() {
-                [status, note, velocity] => seq_of([status, note, velocity]),
-                _ => u32::MAX,
-            }
+            msg.decode()
         }
         #[inline]
         fn push_slice(tx: &mut Self::Tx, items: &[MidiMessage]) -> usize {
@@ -219,6 +254,7 @@ pub mod queues {
     pub struct Upstream;
     impl Queue for Upstream {
         const NAME: &'static str = "bbx_midi 0.5.1 (upstream) midi_buffer";
+        const CARRIES: Carries = Carries::Other;
         type Tx = bbx_midi_upstream::MidiBufferProducer;
         type Rx = bbx_midi_upstream::MidiBufferConsumer;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
@@ -239,99 +275,119 @@ pub mod queues {
         }
     }
 
-    pub struct Rtrb;
-    impl Queue for Rtrb {
-        const NAME: &'static str = "rtrb";
-        type Tx = rtrb::Producer<Bytes>;
-        type Rx = rtrb::Consumer<Bytes>;
+    pub struct Rtrb<T>(PhantomData<T>);
+    impl<T: Carried> Queue for Rtrb<T> {
+        const NAME: &'static str = T::NAMES.rtrb;
+        const CARRIES: Carries = T::CARRIES;
+        type Tx = rtrb::Producer<T>;
+        type Rx = rtrb::Consumer<T>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             rtrb::RingBuffer::new(capacity)
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.push(note_bytes(seq)).is_ok()
+            tx.push(T::encode(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            rx.pop().ok().map(seq_of)
+            rx.pop().ok().map(T::decode)
         }
     }
-    impl BatchQueue for Rtrb {
-        byte_items!();
+    impl<T: Carried> BatchQueue for Rtrb<T> {
+        type Item = T;
         #[inline]
-        fn push_slice(tx: &mut Self::Tx, items: &[Bytes]) -> usize {
+        fn encode(seq: u32) -> T {
+            T::encode(seq)
+        }
+        #[inline]
+        fn decode(item: T) -> u32 {
+            item.decode()
+        }
+        #[inline]
+        fn push_slice(tx: &mut Self::Tx, items: &[T]) -> usize {
             tx.push_partial_slice(items).0.len()
         }
         #[inline]
-        fn pop_slice(rx: &mut Self::Rx, out: &mut [Bytes]) -> usize {
+        fn pop_slice(rx: &mut Self::Rx, out: &mut [T]) -> usize {
             rx.pop_partial_slice(out).0.len()
         }
     }
 
-    pub struct Ringbuf;
-    impl Queue for Ringbuf {
-        const NAME: &'static str = "ringbuf";
-        type Tx = ringbuf::HeapProd<Bytes>;
-        type Rx = ringbuf::HeapCons<Bytes>;
+    pub struct Ringbuf<T>(PhantomData<T>);
+    impl<T: Carried> Queue for Ringbuf<T> {
+        const NAME: &'static str = T::NAMES.ringbuf;
+        const CARRIES: Carries = T::CARRIES;
+        type Tx = ringbuf::HeapProd<T>;
+        type Rx = ringbuf::HeapCons<T>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             use ringbuf::traits::Split;
             ringbuf::HeapRb::new(capacity).split()
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            ringbuf::traits::Producer::try_push(tx, note_bytes(seq)).is_ok()
+            ringbuf::traits::Producer::try_push(tx, T::encode(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            ringbuf::traits::Consumer::try_pop(rx).map(seq_of)
+            ringbuf::traits::Consumer::try_pop(rx).map(T::decode)
         }
     }
-    impl BatchQueue for Ringbuf {
-        byte_items!();
+    impl<T: Carried> BatchQueue for Ringbuf<T> {
+        type Item = T;
         #[inline]
-        fn push_slice(tx: &mut Self::Tx, items: &[Bytes]) -> usize {
+        fn encode(seq: u32) -> T {
+            T::encode(seq)
+        }
+        #[inline]
+        fn decode(item: T) -> u32 {
+            item.decode()
+        }
+        #[inline]
+        fn push_slice(tx: &mut Self::Tx, items: &[T]) -> usize {
             ringbuf::traits::Producer::push_slice(tx, items)
         }
         #[inline]
-        fn pop_slice(rx: &mut Self::Rx, out: &mut [Bytes]) -> usize {
+        fn pop_slice(rx: &mut Self::Rx, out: &mut [T]) -> usize {
             ringbuf::traits::Consumer::pop_slice(rx, out)
         }
     }
 
-    pub struct ArrayQueue;
-    impl Queue for ArrayQueue {
-        const NAME: &'static str = "crossbeam-queue ArrayQueue";
-        type Tx = std::sync::Arc<crossbeam_queue::ArrayQueue<Bytes>>;
-        type Rx = std::sync::Arc<crossbeam_queue::ArrayQueue<Bytes>>;
+    pub struct ArrayQueue<T>(PhantomData<T>);
+    impl<T: Carried> Queue for ArrayQueue<T> {
+        const NAME: &'static str = T::NAMES.array_queue;
+        const CARRIES: Carries = T::CARRIES;
+        type Tx = std::sync::Arc<crossbeam_queue::ArrayQueue<T>>;
+        type Rx = std::sync::Arc<crossbeam_queue::ArrayQueue<T>>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             let queue = std::sync::Arc::new(crossbeam_queue::ArrayQueue::new(capacity));
             (std::sync::Arc::clone(&queue), queue)
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.push(note_bytes(seq)).is_ok()
+            tx.push(T::encode(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            rx.pop().map(seq_of)
+            rx.pop().map(T::decode)
         }
     }
 
-    pub struct StdSync;
-    impl Queue for StdSync {
-        const NAME: &'static str = "std::sync::mpsc::sync_channel";
-        type Tx = std::sync::mpsc::SyncSender<Bytes>;
-        type Rx = std::sync::mpsc::Receiver<Bytes>;
+    pub struct StdSync<T>(PhantomData<T>);
+    impl<T: Carried> Queue for StdSync<T> {
+        const NAME: &'static str = T::NAMES.sync_channel;
+        const CARRIES: Carries = T::CARRIES;
+        type Tx = std::sync::mpsc::SyncSender<T>;
+        type Rx = std::sync::mpsc::Receiver<T>;
         fn channel(capacity: usize) -> (Self::Tx, Self::Rx) {
             std::sync::mpsc::sync_channel(capacity)
         }
         #[inline]
         fn push(tx: &mut Self::Tx, seq: u32) -> bool {
-            tx.try_send(note_bytes(seq)).is_ok()
+            tx.try_send(T::encode(seq)).is_ok()
         }
         #[inline]
         fn pop(rx: &mut Self::Rx) -> Option<u32> {
-            rx.try_recv().ok().map(seq_of)
+            rx.try_recv().ok().map(T::decode)
         }
     }
 }
@@ -348,6 +404,78 @@ pub fn pin(index: usize) {
     if !cores.is_empty() {
         core_affinity::set_for_current(cores[index % cores.len()]);
     }
+}
+
+/// Round trips between the two cores of at most this many ns are the
+/// host's fast phase: about 100 ns there in issue 27's measurements.
+pub const FAST_NS: f64 = 200.0;
+/// Round trips of at least this many ns are its slow phase: 450–510 ns.
+pub const SLOW_NS: f64 = 350.0;
+
+/// The phase the host is in now: a padded atomic bounced between this
+/// thread, pinned to core 0, and a thread pinned to core 1; the median of
+/// 5 batches of 200, in ns per round trip. About 0.1–0.5 ms and a thread
+/// start, so it can run once per round.
+pub fn round_trip_ns() -> f64 {
+    const BATCHES: u64 = 5;
+    const TRIPS: u64 = 200;
+    pin(0);
+    let ball = CachePadded::new(AtomicU64::new(0));
+    let ready = Barrier::new(2);
+    thread::scope(|s| {
+        s.spawn(|| {
+            pin(1);
+            ready.wait();
+            for b in (1..2 * BATCHES * TRIPS).step_by(2) {
+                while ball.load(Ordering::Acquire) != b {
+                    spin_loop();
+                }
+                ball.store(b + 1, Ordering::Release);
+            }
+        });
+        // Blocking here lets the new thread, born on this core, move to core 1.
+        ready.wait();
+        let mut per_trip = Vec::with_capacity(BATCHES as usize);
+        let mut b = 1;
+        for _ in 0..BATCHES {
+            let start = Instant::now();
+            for _ in 0..TRIPS {
+                ball.store(b, Ordering::Release);
+                while ball.load(Ordering::Acquire) != b + 1 {
+                    spin_loop();
+                }
+                b += 2;
+            }
+            per_trip.push(start.elapsed().as_nanos() as f64 / TRIPS as f64);
+        }
+        median(&mut per_trip)
+    })
+}
+
+/// The host's phase over a run, from the round trips measured in it
+/// ([`round_trip_ns`] or the like): fast, slow or between by their median,
+/// with their range and how many fell in each phase.
+pub fn phase(round_trips_ns: &[f64]) -> String {
+    let mut sorted = round_trips_ns.to_vec();
+    let m = median(&mut sorted);
+    let count = |keep: fn(f64) -> bool| sorted.iter().filter(|&&ns| keep(ns)).count();
+    let fast = count(|ns| ns <= FAST_NS);
+    let slow = count(|ns| ns >= SLOW_NS);
+    let label = if m <= FAST_NS {
+        "fast"
+    } else if m >= SLOW_NS {
+        "slow"
+    } else {
+        "between"
+    };
+    format!(
+        "host phase {label}: round trip between the cores {m:.0} ns median, {:.0} to {:.0} ns; \
+         {fast} fast (<= {FAST_NS:.0} ns), {} between, {slow} slow (>= {SLOW_NS:.0} ns) of {}",
+        sorted[0],
+        sorted[sorted.len() - 1],
+        sorted.len() - fast - slow,
+        sorted.len()
+    )
 }
 
 /// A consumer thread that lives for one benchmark (pinned to core 1,

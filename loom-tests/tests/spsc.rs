@@ -162,6 +162,54 @@ fn slices_keep_order_across_the_wrap_point() {
     });
 }
 
+/// Each handle moves into the next lap of the slots (the only time it
+/// writes where its lap began) when a run reaches the last slot: slices of
+/// two from slot 0 and single items through capacity 2, mixed on both
+/// sides, arrive in order over three laps, and loom checks every slot
+/// access, so a side whose slot position went wrong reads or overwrites a
+/// slot the other side owns.
+#[test]
+fn runs_ending_at_the_last_slot_move_each_side_into_its_next_lap() {
+    explore(Some(3), || {
+        let (mut producer, mut consumer) = SpscRingBuffer::new::<u32>(2);
+        let sender = thread::spawn(move || {
+            let send_slice = |producer: &mut bbx_midi::spsc::Producer<u32>, items: &[u32]| {
+                let mut sent = 0;
+                while sent < items.len() {
+                    let n = producer.push_slice(&items[sent..]);
+                    if n == 0 {
+                        thread::yield_now();
+                    }
+                    sent += n;
+                }
+            };
+            send_slice(&mut producer, &[1, 2]);
+            for value in [3, 4] {
+                while producer.try_push(value).is_err() {
+                    thread::yield_now();
+                }
+            }
+            send_slice(&mut producer, &[5, 6]);
+        });
+        let mut received = Vec::new();
+        while received.len() < 6 {
+            let mut out = [0; 2];
+            let n = if received.len() % 4 == 0 {
+                consumer.pop_slice(&mut out)
+            } else {
+                usize::from(consumer.try_pop().map(|value| out[0] = value).is_some())
+            };
+            if n == 0 {
+                thread::yield_now();
+            }
+            received.extend_from_slice(&out[..n]);
+        }
+        sender.join().unwrap();
+        assert_eq!(received, [1, 2, 3, 4, 5, 6]);
+        assert!(consumer.is_empty());
+    });
+}
+
 /// Whatever `peek` shows is what the next `try_pop` returns.
 #[test]
 fn peek_then_pop_return_the_same_item() {
