@@ -115,6 +115,13 @@ impl<T> SlotAlloc<T> {
         )
     }
 
+    /// Whether `capacity` slots take memory: not for zero-sized items, nor
+    /// for no slots.
+    #[cfg(not(loom))]
+    fn allocates(capacity: usize) -> bool {
+        size_of::<T>() != 0 && capacity != 0
+    }
+
     /// Allocates `capacity` slots (a buffer of zero-sized items may have
     /// `usize::MAX` slots), or `None` if they are too large to allocate.
     ///
@@ -128,16 +135,20 @@ impl<T> SlotAlloc<T> {
         #[cfg(not(loom))]
         let first = {
             let layout = Self::layout(capacity)?;
-            if size_of::<T>() == 0 {
+            if !Self::allocates(capacity) {
                 NonNull::<Slot<T>>::dangling()
             } else {
-                // SAFETY: the layout's size is at least one item, so not 0.
-                // A `Slot<T>` is an `UnsafeCell<MaybeUninit<T>>`, valid
-                // whatever its bytes: the zeroes written below initialise
-                // no item.
-                let first = NonNull::new(unsafe { alloc::alloc::alloc(layout) })?;
+                // SAFETY: `layout.size()` is at least one non-zero-sized
+                // item (`allocates`), so not 0, as `alloc` requires.
+                let raw = unsafe { alloc::alloc::alloc(layout) };
+                let first = NonNull::new(raw)?;
+                // Written byte by byte, not `alloc_zeroed`: that may take
+                // pages the kernel maps zeroed on first touch, which is the
+                // touch this must take off the real-time threads.
                 // SAFETY: `first` is a fresh allocation of `layout.size()`
-                // bytes, which nothing else references yet.
+                // bytes, which nothing else references yet. A `Slot<T>` is
+                // an `UnsafeCell<MaybeUninit<T>>`, valid whatever its bytes:
+                // the zeroes initialise no item.
                 unsafe { first.as_ptr().write_bytes(0, layout.size()) };
                 first.cast()
             }
@@ -163,7 +174,7 @@ impl<T> SlotAlloc<T> {
 impl<T> Drop for SlotAlloc<T> {
     fn drop(&mut self) {
         #[cfg(not(loom))]
-        if size_of::<T>() != 0 {
+        if Self::allocates(self.capacity) {
             let layout = Self::layout(self.capacity).expect("it was allocated with this layout");
             // SAFETY: allocated in `new` with this very layout, freed once.
             unsafe { alloc::alloc::dealloc(self.first.as_ptr().cast(), layout) };

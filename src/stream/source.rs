@@ -406,8 +406,11 @@ pub struct SourceMonitor {
 }
 
 impl SourceMonitor {
-    /// What the source published at its latest send (`sent` wraps at
-    /// `usize::MAX` here). Wait-free: four loads.
+    /// What the source published at a recent send (`sent` wraps at
+    /// `usize::MAX` here). Each figure is as its last store left it; the
+    /// four are loaded one by one, not as one snapshot, so a read during a
+    /// send may pair a figure from that send with ones from the send
+    /// before. Wait-free: four loads.
     pub fn stats(&self) -> SourceStats {
         let [sent, lost, peak_messages, peak_sysex_bytes] = self.counters.read();
         SourceStats {

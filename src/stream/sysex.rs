@@ -5,7 +5,7 @@
 use crate::error::{MidiError, SendError};
 use crate::message::MidiMessage;
 use crate::spsc::Producer;
-use crate::ump::{SysExStatus, SystemMessage};
+use crate::ump::SysExStatus;
 
 use super::builder::Protocol;
 use super::entry::{Entry, TAG_SYSEX, TAG_SYSEX7, TAG_SYSEX8};
@@ -209,16 +209,14 @@ impl StreamSource {
         if kind == SysExKind::Bytes {
             for &byte in body.iter().filter(|&&b| b >= 0x80) {
                 let message = MidiMessage::from_valid(byte, 0, 0, 1);
-                match self.protocol {
-                    Protocol::Midi1 => self.emit(&[Entry::message(message, time)]),
-                    // As `try_send_at` sends it: a system packet on group 0.
-                    Protocol::Midi2 => {
-                        let Ok(system) = SystemMessage::new(0, message) else {
-                            unreachable!("a real-time byte is a system message");
-                        };
-                        let (packet, len) = Entry::packet(&system.packet(), time);
-                        debug_assert_eq!(len, SYSTEM_PACKET_ENTRIES);
-                        self.emit(&packet[..len]);
+                // As `try_send_at` sends it: as it is in a MIDI 1.0 stream,
+                // translated (a system packet on group 0) in a MIDI 2.0 one.
+                match &mut self.up {
+                    None => self.emit(&[Entry::message(message, time)]),
+                    Some(up) => {
+                        let (batch, _) = Self::translate_up(up, message, time);
+                        debug_assert_eq!(batch.as_slice().len(), SYSTEM_PACKET_ENTRIES);
+                        self.emit(batch.as_slice());
                     }
                 }
             }
