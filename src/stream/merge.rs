@@ -83,6 +83,9 @@ use crate::event::{Event, MidiEvent, Received};
 use alloc::boxed::Box;
 use core::fmt;
 
+use crate::activity::{Activity, is_end};
+use crate::sync::Arc;
+
 use super::builder::{Protocol, StreamBuilder};
 use super::entry::TAG_SYSEX;
 use super::queue::{Key, Queue};
@@ -147,6 +150,9 @@ pub struct MidiStream {
     pub(super) retired: Producer<(usize, SourceRx)>,
     /// The adder's ends, until [`adder`](MidiStream::adder) hands them out.
     pub(super) adder: Option<super::SourceAdder>,
+    /// One activity counter per slot, each written by the slot's source
+    /// after every change the stream must notice; odd once it ended.
+    pub(super) activity: Arc<Activity>,
     /// The stamp of the latest event taken: the time given to the end of a
     /// source that never sent anything.
     pub(super) last_time: u32,
@@ -198,7 +204,10 @@ impl MidiStream {
             if source.next.is_some() {
                 continue;
             }
-            let head = source.head().or_else(|| source.end(self.last_time));
+            // Acquire (see `Activity::load`): an odd value shows everything
+            // the source did before its end.
+            let ended = is_end(self.activity.load(index as usize));
+            let head = source.head().or_else(|| source.end(ended, self.last_time));
             if let Some(head) = head {
                 source.next = Some(head);
                 self.queue.push(Key {
@@ -560,12 +569,13 @@ impl MidiStream {
     pub fn is_abandoned(&self) -> bool {
         // Nobody can add a source: the adder was never taken, or dropped.
         let closed = self.adder.is_some() || self.arrivals.is_abandoned();
+        // Each source ended by its activity counter, the value a look goes
+        // by: once this loads it, every later look loads it too.
         closed
             && self.arrivals.is_empty()
             && self.live[..self.live_len]
                 .iter()
-                .filter_map(|&i| self.sources[i as usize].as_ref())
-                .all(|s| s.entries.is_abandoned())
+                .all(|&i| is_end(self.activity.load(i as usize)))
     }
 }
 
