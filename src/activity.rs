@@ -19,7 +19,8 @@
 //!   an end from the counter itself, with everything before it visible.
 //!
 //! A counter wraps (2³¹ changes on a 32-bit target): a reader must not
-//! rely on an unchanged value alone for long.
+//! rely on an unchanged value alone for long (the merge visits every
+//! source in full at least once every 64 looks).
 
 use crate::sync::{Arc, AtomicUsize, Ordering};
 use alloc::boxed::Box;
@@ -61,6 +62,13 @@ impl Activity {
     #[inline]
     pub(crate) fn load(&self, slot: usize) -> usize {
         self.counter(slot).load(Ordering::Acquire)
+    }
+
+    /// Sets the counter of `slot`, for tests that imitate a counter coming
+    /// back to a value the reader saw (wrapping).
+    #[cfg(test)]
+    pub(crate) fn set(&self, slot: usize, value: usize) {
+        self.counter(slot).store(value, Ordering::Release);
     }
 }
 

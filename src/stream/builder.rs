@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use super::MAX_SYSEX_BYTES;
 use super::SourceAdder;
 use super::entry::RESERVE;
-use super::merge::MidiStream;
+use super::merge::{MidiStream, Seen};
 use super::queue::Queue;
 use super::receive::SourceRx;
 use super::source::StreamSource;
@@ -320,6 +320,11 @@ impl StreamBuilder {
             retired,
             adder: Some(adder),
             activity,
+            // Both written by the audio thread at its looks, so written here
+            // first with values other than 0, as `live` is.
+            seen: alloc::vec![Seen::NEVER; max].into_boxed_slice(),
+            visits: alloc::vec![u32::MAX; max].into_boxed_slice(),
+            sweep: 0,
             last_time: 0,
             looked: None,
             // Filled with a byte other than 0, which makes it a write of
