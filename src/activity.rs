@@ -1,7 +1,7 @@
 //! Activity counters: one per source slot of a stream, packed side by side,
 //! so that the audio thread learns which of many sources changed since it
-//! last looked from a few cache lines (eight counters a 64-byte line on a
-//! 64-bit target), instead of loading two or three lines of every source.
+//! last looked from a few cache lines (sixteen 32-bit counters a 64-byte
+//! line), instead of loading two or three lines of every source.
 //! The stream layers above use them through these types and touch no
 //! atomics themselves.
 //!
@@ -18,19 +18,20 @@
 //!   an ended slot adds 1 before it is handed out. So the reader learns of
 //!   an end from the counter itself, with everything before it visible.
 //!
-//! A counter wraps (2³¹ changes on a 32-bit target): a reader must not
-//! rely on an unchanged value alone for long (the merge visits every
-//! source in full at least once every 64 looks).
+//! A counter has 32 bits on every target, so that a line holds sixteen,
+//! and wraps after 2³¹ changes: a reader must not rely on an unchanged
+//! value alone for ever (the merge visits every source in full at least
+//! once every 1024 looks, whatever its counter).
 
-use crate::sync::{Arc, AtomicUsize, Ordering};
+use crate::sync::{Arc, AtomicU32, Ordering};
 use alloc::boxed::Box;
 use crossbeam_utils::CachePadded;
 
 /// Counters in one group: as many as fill the space `CachePadded` gives a
-/// value on this target (16 on x86-64, whose padding is 128 bytes for the
-/// adjacent-line prefetcher; 8 where it is 64), at least one.
+/// value on this target (32 on x86-64, whose padding is 128 bytes for the
+/// adjacent-line prefetcher; 16 where it is 64), at least one.
 const GROUP: usize = {
-    let n = core::mem::align_of::<CachePadded<u8>>() / core::mem::size_of::<AtomicUsize>();
+    let n = core::mem::align_of::<CachePadded<u8>>() / core::mem::size_of::<AtomicU32>();
     if n == 0 { 1 } else { n }
 };
 
@@ -39,20 +40,20 @@ const GROUP: usize = {
 /// that no other allocation shares their lines.
 #[derive(Debug)]
 pub(crate) struct Activity {
-    groups: Box<[CachePadded<[AtomicUsize; GROUP]>]>,
+    groups: Box<[CachePadded<[AtomicU32; GROUP]>]>,
 }
 
 impl Activity {
     /// Counters for `slots` slots, all 0: even, no producer ended.
     pub(crate) fn new(slots: usize) -> Self {
         let groups = (0..slots.div_ceil(GROUP))
-            .map(|_| CachePadded::new(core::array::from_fn(|_| AtomicUsize::new(0))))
+            .map(|_| CachePadded::new(core::array::from_fn(|_| AtomicU32::new(0))))
             .collect();
         Self { groups }
     }
 
     #[inline]
-    fn counter(&self, slot: usize) -> &AtomicUsize {
+    fn counter(&self, slot: usize) -> &AtomicU32 {
         &self.groups[slot / GROUP][slot % GROUP]
     }
 
@@ -60,21 +61,21 @@ impl Activity {
     /// producer's store: everything the producer did before the store read
     /// is visible after this load.
     #[inline]
-    pub(crate) fn load(&self, slot: usize) -> usize {
+    pub(crate) fn load(&self, slot: usize) -> u32 {
         self.counter(slot).load(Ordering::Acquire)
     }
 
     /// Sets the counter of `slot`, for tests that imitate a counter coming
     /// back to a value the reader saw (wrapping).
     #[cfg(test)]
-    pub(crate) fn set(&self, slot: usize, value: usize) {
+    pub(crate) fn set(&self, slot: usize, value: u32) {
         self.counter(slot).store(value, Ordering::Release);
     }
 }
 
 /// Whether a counter's value says that its slot's producer ended.
 #[inline]
-pub(crate) fn is_end(count: usize) -> bool {
+pub(crate) fn is_end(count: u32) -> bool {
     count & 1 == 1
 }
 
@@ -88,7 +89,7 @@ pub(crate) struct ActivityWriter {
     slot: usize,
     /// Our own copy of the counter: we are its only writer, so we never
     /// load it (after `claim`).
-    count: usize,
+    count: u32,
 }
 
 impl ActivityWriter {
@@ -154,12 +155,12 @@ mod tests {
 
     #[test]
     fn a_group_fills_the_padding_of_a_cache_line() {
-        use crate::sync::AtomicUsize;
+        use crate::sync::AtomicU32;
         use crossbeam_utils::CachePadded;
         let padding = core::mem::align_of::<CachePadded<u8>>();
-        assert_eq!(GROUP * core::mem::size_of::<AtomicUsize>(), padding);
+        assert_eq!(GROUP * core::mem::size_of::<AtomicU32>(), padding);
         assert_eq!(
-            core::mem::size_of::<CachePadded<[AtomicUsize; GROUP]>>(),
+            core::mem::size_of::<CachePadded<[AtomicU32; GROUP]>>(),
             padding
         );
     }

@@ -1260,8 +1260,9 @@ fn a_loss_after_a_look_is_reported_right_after_the_event_before_it() {
 #[test]
 fn a_source_passed_over_at_looks_delivers_what_it_does_next_at_the_next_look() {
     let ([mut a, mut b, c], mut stream) = MidiStream::builder().capacity(4).build_merged();
-    // Two looks a round (the second finds nothing): 200 in all, more than
-    // the sweep's 64, so most of them go by the counters alone.
+    // Two looks a round (the second finds nothing): 200 in all, each going
+    // by the counters (the sweep comes to these slots at the first three
+    // and then not before the 1025th).
     for round in 0..100u32 {
         let t = round * 10;
         assert!(a.try_send_at(note(1), t.into()));

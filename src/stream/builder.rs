@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use super::MAX_SYSEX_BYTES;
 use super::SourceAdder;
 use super::entry::RESERVE;
-use super::merge::{MidiStream, Seen};
+use super::merge::{MidiStream, stale_words};
 use super::queue::Queue;
 use super::receive::SourceRx;
 use super::source::StreamSource;
@@ -322,7 +322,9 @@ impl StreamBuilder {
             activity,
             // Both written by the audio thread at its looks, so written here
             // first with values other than 0, as `live` is.
-            seen: alloc::vec![Seen::NEVER; max].into_boxed_slice(),
+            seen: alloc::vec![u32::MAX; max].into_boxed_slice(),
+            // Every slot due a visit: none was visited yet.
+            stale: alloc::vec![u64::MAX; stale_words(max)].into_boxed_slice(),
             visits: alloc::vec![u32::MAX; max].into_boxed_slice(),
             sweep: 0,
             last_time: 0,

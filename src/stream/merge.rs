@@ -38,14 +38,16 @@
 //! # Which sources a look visits: the activity summary
 //!
 //! Each source slot has a counter in one array shared by the stream and
-//! its sources ([`Activity`]), eight to a 64-byte line on a 64-bit target.
+//! its sources ([`Activity`]), 32 bits each, sixteen to a 64-byte line.
 //! A source's producer changes its counter (a plain `Release` store) after
 //! every change the stream must notice: entries published, its loss total
 //! raised, its end (the counter is odd once it ended). A look first loads
 //! every live slot's counter (`Acquire`), then visits only the sources
 //! whose counter differs from the value loaded before their last visit,
-//! so a look costs a line per eight sources plus the lines of the sources
-//! that did something, not two or three lines of every source.
+//! so a look costs a few lines per sixteen sources (the counters, the
+//! values recorded, a bit each saying whether a visit is due anyway) plus
+//! the lines of the sources that did something, not two or three lines of
+//! every source.
 //!
 //! Skipping a source loses nothing:
 //!
@@ -64,12 +66,19 @@
 //!   seen) is visited at the next look whatever its counter says: its end,
 //!   if the counter already said it ended, is found only at a visit. So is
 //!   a source just handed over by a [`SourceAdder`](super::SourceAdder).
-//! * Counters wrap (a 32-bit one after 2³¹ changes), and a counter that
-//!   came back to the value a look recorded would hide a change: a
-//!   **sweep** visits a few slots at each look whatever their counters say
-//!   (one slot up to 64 slots, `ceil(slots / 64)` beyond), so that every
-//!   source is visited at least once every [`SWEEP_LOOKS`] looks, and no
-//!   look pays for all of them at once.
+//! * Counters wrap (after 2³¹ changes), and a counter that came back to
+//!   the value a look recorded would hide a change: a **sweep** visits a
+//!   slot (`ceil(slots / 1024)` slots) at each look whatever their
+//!   counters say, so that every source is visited at least once every
+//!   [`SWEEP_LOOKS`] looks, and no look pays for all of them at once. A
+//!   counter comes back only after 2³¹ changes between two looks at its
+//!   source (tens of seconds of a thread doing nothing but counting
+//!   losses, while the audio thread does not look at all); the sweep then
+//!   finds the change within 1024 looks (1.4 s of 64-frame blocks at
+//!   48 kHz). Sweeping
+//!   faster costs every look: at 64 sources and one look a block, one slot
+//!   every 64 looks made it visit a source whose lines are cold at each
+//!   look, which `benches/stream.rs` measured in threads.
 //! * A slot's next source goes on with the slot's counter. The stream takes
 //!   a source's end only after loading the odd value its producer stored
 //!   last, and hands the slot back to the adding thread through a ring
@@ -99,7 +108,7 @@
 //!   index. That scan is O(k) in the queued sources, with no shared load,
 //!   and runs on the call that ends a block.
 //! * **Wait-free, no allocation.** A look is O(n) in the sources (a load
-//!   of each one's counter, from lines holding eight), a take O(log k);
+//!   of each one's counter, from lines holding sixteen), a take O(log k);
 //!   the heap, the source table and the counters are allocated by the
 //!   builder. No read-modify-write on either side: plain loads and stores.
 //!
@@ -114,12 +123,17 @@
 //!
 //! # What it costs still
 //!
-//! A look loads every live slot's counter (a line per eight sources on a
-//! 64-bit target), and visits the sources whose counter changed, that
-//! left the queue since their last visit, or whose turn in the sweep it
-//! is: for each, its published index, and for one with nothing waiting
-//! its loss total, two lines. So a look still grows with the sources, by
-//! a line per eight, and by two lines per source that did something.
+//! A look loads every live slot's counter and the value recorded for it
+//! (a line of each per sixteen sources), and visits the sources whose
+//! counter changed, that left the queue since their last visit, or whose
+//! turn in the sweep it is: for each, its published index, and for one
+//! with nothing waiting its loss total, two lines. So a look still grows
+//! with the sources, by a few lines per sixteen, and by two lines per
+//! source that did something. What grows most with the sources in a real
+//! rig is not the look but the sources that do something: each one costs
+//! the lines its producer wrote (its published index, its entries) and
+//! its own state, cold if it sent nothing for a while, however few events
+//! it has.
 //! `benches/stream.rs` measures it against the alternatives (see
 //! `benches/README.md`).
 //!
@@ -141,30 +155,21 @@ use super::receive::{Head, SourceRx};
 use crate::spsc::{Consumer, Producer};
 
 /// A look visits every slot, whatever its counter says, at least once in
-/// this many looks (a few slots at each): a counter that came back to the
-/// value a look recorded (it wraps, after 2³¹ changes on a 32-bit target)
+/// this many looks (one slot at each, up to 1024 slots): a counter that
+/// came back to the value a look recorded (it wraps, after 2³¹ changes)
 /// hides nothing for longer.
-pub(super) const SWEEP_LOOKS: usize = 64;
+pub(super) const SWEEP_LOOKS: usize = 1024;
 
-/// What the stream knows of one slot's activity counter.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Seen {
-    /// The counter as loaded just before the last visit of the slot's
-    /// source.
-    count: usize,
-    /// Whether a visit now would find what that visit found, if the
-    /// counter did not change: false until the source's first visit, and
-    /// again once it leaves the queue (it ran out of what was seen, and
-    /// its end, if it ended, is found only at a visit).
-    holds: bool,
+/// The words of stale bits (see [`MidiStream::stale`]) for `slots` slots:
+/// one bit a slot.
+pub(super) fn stale_words(slots: usize) -> usize {
+    slots.div_ceil(64)
 }
 
-impl Seen {
-    /// A slot never visited.
-    pub(super) const NEVER: Seen = Seen {
-        count: usize::MAX,
-        holds: false,
-    };
+/// The word and the bit of `slot` in the stale bits.
+#[inline]
+fn stale_bit(slot: usize) -> (usize, u64) {
+    (slot / 64, 1 << (slot % 64))
 }
 
 /// Decides which events [`MidiStream::next_for`] takes, by their stamps.
@@ -205,7 +210,7 @@ impl Picker for Everything {
 /// `Send`, not `Sync`. Every method is wait-free and never allocates.
 /// Taking an event costs O(log k) for the k sources with events waiting;
 /// a look at the sources (see [`try_recv`](Self::try_recv)) costs a load
-/// of each source's activity counter (eight to a cache line), and for each
+/// of each source's activity counter (sixteen to a cache line), and for each
 /// source that did something since the last look, a load of its published
 /// index and, if it has nothing waiting, of its loss total.
 pub struct MidiStream {
@@ -231,9 +236,15 @@ pub struct MidiStream {
     /// after every change the stream must notice: a look loads these and
     /// visits only the sources whose counter changed.
     pub(super) activity: Arc<Activity>,
-    /// Per slot, the counter as the last visit of its source found it,
-    /// and whether that visit still holds.
-    pub(super) seen: Box<[Seen]>,
+    /// Per slot, the counter as loaded just before the last visit of its
+    /// source.
+    pub(super) seen: Box<[u32]>,
+    /// One bit per slot (see [`stale_bit`]): set when a visit now might
+    /// find what the last visit did not, though the counter did not
+    /// change: until the source's first visit, and once it leaves the
+    /// queue (it ran out of what was seen, and its end, if it ended, is
+    /// found only at a visit).
+    pub(super) stale: Box<[u64]>,
     /// The slots a look visits, gathered by its first pass for its second.
     pub(super) visits: Box<[u32]>,
     /// Where the sweep of full visits goes on at the next look: a slot
@@ -283,6 +294,7 @@ impl MidiStream {
             queue,
             activity,
             seen,
+            stale,
             visits,
             sweep,
             last_time,
@@ -315,13 +327,14 @@ impl MidiStream {
             } else {
                 slot + span - start
             };
-            let last = &mut seen[slot];
-            if last.holds && last.count == count && from_start >= step {
+            let (word, bit) = stale_bit(slot);
+            if seen[slot] == count && stale[word] & bit == 0 && from_start >= step {
                 // Nothing new since a visit whose findings still hold: a
                 // visit now would find the same.
                 continue;
             }
-            *last = Seen { count, holds: true };
+            seen[slot] = count;
+            stale[word] &= !bit;
             if let Some(source) = &mut sources[slot] {
                 source.see();
             }
@@ -338,7 +351,7 @@ impl MidiStream {
             if source.next.is_some() {
                 continue;
             }
-            let ended = is_end(seen[slot].count);
+            let ended = is_end(seen[slot]);
             let head = source.head().or_else(|| source.end(ended, *last_time));
             if let Some(head) = head {
                 source.next = Some(head);
@@ -362,7 +375,8 @@ impl MidiStream {
                 self.live_len += 1;
                 // Visited at this look whatever its counter says: nothing
                 // the stream knew of the slot is about this source.
-                self.seen[index].holds = false;
+                let (word, bit) = stale_bit(index);
+                self.stale[word] |= bit;
             }
         }
     }
@@ -417,7 +431,7 @@ impl MidiStream {
         let Self {
             sources,
             queue,
-            seen,
+            stale,
             scratch,
             lost,
             last_time,
@@ -451,7 +465,8 @@ impl MidiStream {
                 // It ran out of what the last visit saw, and whether it
                 // ended is learnt only at a visit: the next look visits it,
                 // even if its counter did not change.
-                seen[index].holds = false;
+                let (word, bit) = stale_bit(index);
+                stale[word] |= bit;
             }
         }
         if let Event::Lost { count } = event {

@@ -60,7 +60,7 @@
 //!   allocates. Taking an event costs O(log k) for the k sources with
 //!   events waiting, and no load of a line another core writes beyond the
 //!   event's own; a look costs a load of each source's activity counter
-//!   (eight to a cache line) and a visit of the sources that did something
+//!   (sixteen to a cache line) and a visit of the sources that did something
 //!   since (see `merge.rs`). Allocation happens in [`StreamBuilder::build`]
 //!   and its siblings only.
 //!
