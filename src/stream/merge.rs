@@ -243,7 +243,7 @@ pub struct MidiStream {
     /// find what the last visit did not, though the counter did not
     /// change: until the source's first visit, and once it leaves the
     /// queue (it ran out of what was seen, and its end, if it ended, is
-    /// found only at a visit).
+    /// found only at a visit); and by the sweep.
     pub(super) stale: Box<[u64]>,
     /// The slots a look visits, gathered by its first pass for its second.
     pub(super) visits: Box<[u32]>,
@@ -301,13 +301,20 @@ impl MidiStream {
             ..
         } = self;
         let live = &live[..*live_len];
-        // This look's share of the sweep: the slots `start .. start + step`
-        // on a circle of `span`, so that every slot comes once every
-        // `SWEEP_LOOKS` looks, and no look pays for all of them.
-        let span = sources.len().max(SWEEP_LOOKS);
-        let step = sources.len().div_ceil(SWEEP_LOOKS);
-        let start = *sweep;
-        *sweep = (start + step) % span;
+        // This look's share of the sweep: the slots `sweep .. sweep + step`
+        // on a circle of `span` slots (past the last slot, none), so that
+        // every slot comes once every `SWEEP_LOOKS` looks, and no look
+        // pays for all of them. They are visited as stale ones are.
+        let slots = sources.len();
+        let span = slots.max(SWEEP_LOOKS);
+        let step = slots.div_ceil(SWEEP_LOOKS);
+        for slot in (*sweep..*sweep + step).map(|slot| slot % span) {
+            if slot < slots {
+                let (word, bit) = stale_bit(slot);
+                stale[word] |= bit;
+            }
+        }
+        *sweep = (*sweep + step) % span;
         // Two passes. The first loads every live slot's counter and, for
         // the sources to visit, their published indices: loads that do
         // not depend on each other, so that the processor has many of them
@@ -322,13 +329,8 @@ impl MidiStream {
             // it is seen at the next look that loads it, as though it had
             // come after this one.
             let count = activity.load(slot);
-            let from_start = if slot >= start {
-                slot - start
-            } else {
-                slot + span - start
-            };
             let (word, bit) = stale_bit(slot);
-            if seen[slot] == count && stale[word] & bit == 0 && from_start >= step {
+            if seen[slot] == count && stale[word] & bit == 0 {
                 // Nothing new since a visit whose findings still hold: a
                 // visit now would find the same.
                 continue;
