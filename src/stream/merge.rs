@@ -61,11 +61,13 @@
 //! * A visit's findings must still **hold** for an unchanged counter to
 //!   mean "nothing to do". They hold for a source in the queue (a visit
 //!   would only load the index the last one loaded) and for a source out
-//!   of it since its last visit (a visit would find the same nothing). A
-//!   source that leaves the queue between looks (it ran out of what was
-//!   seen) is visited at the next look whatever its counter says: its end,
-//!   if the counter already said it ended, is found only at a visit. So is
-//!   a source just handed over by a [`SourceAdder`](super::SourceAdder).
+//!   of it since its last visit (a visit would find the same nothing).
+//!   They hold for a source that left the queue between looks (it ran out
+//!   of what was seen, and the take that emptied it found no loss after
+//!   it), but for its end: if the counter loaded for the last visit said
+//!   it ended, it is visited at the next look whatever its counter says,
+//!   since its end is found only at a visit. A source just handed over by
+//!   a [`SourceAdder`](super::SourceAdder) is visited first too.
 //! * Counters wrap (after 2³¹ changes), and a counter that came back to
 //!   the value a look recorded would hide a change: a **sweep** visits a
 //!   slot (`ceil(slots / 1024)` slots) at each look whatever their
@@ -125,8 +127,8 @@
 //!
 //! A look loads every live slot's counter and the value recorded for it
 //! (a line of each per sixteen sources), and visits the sources whose
-//! counter changed, that left the queue since their last visit, or whose
-//! turn in the sweep it is: for each, its published index, and for one
+//! counter changed, that ended and left the queue since their last visit,
+//! or whose turn in the sweep it is: for each, its published index, and for one
 //! with nothing waiting its loss total, two lines. So a look still grows
 //! with the sources, by a few lines per sixteen, and by two lines per
 //! source that did something. What grows most with the sources in a real
@@ -242,8 +244,8 @@ pub struct MidiStream {
     /// One bit per slot (see [`stale_bit`]): set when a visit now might
     /// find what the last visit did not, though the counter did not
     /// change: until the source's first visit, and once it leaves the
-    /// queue (it ran out of what was seen, and its end, if it ended, is
-    /// found only at a visit); and by the sweep.
+    /// queue if the counter loaded for that visit said it ended (its end
+    /// is found only at a visit); and by the sweep.
     pub(super) stale: Box<[u64]>,
     /// The slots a look visits, gathered by its first pass for its second.
     pub(super) visits: Box<[u32]>,
@@ -433,6 +435,7 @@ impl MidiStream {
         let Self {
             sources,
             queue,
+            seen,
             stale,
             scratch,
             lost,
@@ -464,11 +467,16 @@ impl MidiStream {
             }
             None => {
                 queue.remove(at);
-                // It ran out of what the last visit saw, and whether it
-                // ended is learnt only at a visit: the next look visits it,
-                // even if its counter did not change.
-                let (word, bit) = stale_bit(index);
-                stale[word] |= bit;
+                // It ran out of what the last visit saw, and `head` just
+                // found no loss after it. If the counter loaded for that
+                // visit said it ended, its end is found only at a visit:
+                // the next look visits it, though the counter will not
+                // change. If not, a visit would find nothing new until the
+                // counter changes.
+                if is_end(seen[index]) {
+                    let (word, bit) = stale_bit(index);
+                    stale[word] |= bit;
+                }
             }
         }
         if let Event::Lost { count } = event {
