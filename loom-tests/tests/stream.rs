@@ -408,7 +408,8 @@ fn a_slot_is_reused_only_after_its_source_ended() {
 }
 
 /// The activity summary: a look visits only the sources whose counter
-/// changed since it last visited them (or that left the queue since). One
+/// changed since it last visited them (or that ended and left the queue
+/// since). One
 /// producer sends to two sources (a message to each, then a third to `a`,
 /// lost unless the audio thread took `a`'s first) while the audio thread
 /// takes and looks, passing over a source at each look where its counter
