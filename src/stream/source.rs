@@ -152,12 +152,12 @@ impl StreamSource {
             debug_assert_eq!(written, entries.len());
         }
         self.sent = self.sent.wrapping_add(1);
-        // Entries only ever pile up here, so the most waiting at once is
-        // seen right after a write. `slots` loads the audio thread's index:
-        // one load of a shared line a send, on the sending thread.
         // After the commits: the audio thread that sees the change sees
         // the entries.
         self.activity.changed();
+        // Entries only ever pile up here, so the most waiting at once is
+        // seen right after a write. `slots` loads the audio thread's index:
+        // one load of a shared line a send, on the sending thread.
         let waiting = self.entries.capacity() - self.entries.slots();
         self.peak_entries = self.peak_entries.max(waiting);
         self.publish();
