@@ -122,6 +122,8 @@ compile_error!(
      and use the static buffers (`StaticMidiBuffer`, `spsc::StaticRing`): they need neither."
 );
 
+#[cfg(feature = "alloc")]
+mod activity;
 mod buffer;
 #[cfg(feature = "alloc")]
 mod counters;

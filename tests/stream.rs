@@ -1253,6 +1253,56 @@ fn a_loss_after_a_look_is_reported_right_after_the_event_before_it() {
     assert_eq!(stream.lost(), 1);
 }
 
+/// A look passes over a source whose activity counter has not changed
+/// since it last visited it. Whatever the source does next (a message, a
+/// loss with nothing after it, its end) changes the counter, so it is
+/// found at the very next look, whichever look that is.
+#[test]
+fn a_source_passed_over_at_looks_delivers_what_it_does_next_at_the_next_look() {
+    let ([mut a, mut b, c], mut stream) = MidiStream::builder().capacity(4).build_merged();
+    // Two looks a round (the second finds nothing): 200 in all, each going
+    // by the counters (the sweep comes to these slots at the first three
+    // and then not before the 1025th).
+    for round in 0..100u32 {
+        let t = round * 10;
+        assert!(a.try_send_at(note(1), t.into()));
+        let mut expected = vec![(t, 0, Got::Msg(note(1)))];
+        match round % 3 {
+            0 => {
+                assert!(b.try_send_at(note(2), (t + 1).into()));
+                expected.push((t + 1, 1, Got::Msg(note(2))));
+            }
+            1 => {
+                b.add_dropped_at(1, (t + 2).into());
+                expected.push((t + 2, 1, Got::Lost(1)));
+            }
+            _ => {}
+        }
+        assert_eq!(take_all(&mut stream), expected, "round {round}");
+    }
+    // c never sent anything: its end is stamped with the latest event's
+    // time (b's, in the last round).
+    drop(c);
+    assert_eq!(take_all(&mut stream), [(991, 2, Got::Ended)]);
+    assert_eq!(stream.lost(), 33);
+}
+
+/// A source dropped before the look that finds its last events: that look
+/// queues them, and once they are taken the next look visits the source
+/// again, though its counter has not changed since, and finds its end.
+#[test]
+fn a_source_whose_end_came_before_the_look_that_saw_its_last_event_ends_next() {
+    let ([mut a, b], mut stream) = MidiStream::builder().build_merged();
+    assert!(a.try_send_at(note(1), 10));
+    drop(a);
+    let first = stream.try_recv().unwrap(); // the look: a's note, a ended
+    assert_eq!((first.time, first.event), (10, Event::Message(note(1))));
+    assert_eq!(take_all(&mut stream), [(10, 0, Got::Ended)]);
+    drop(b);
+    assert_eq!(take_all(&mut stream), [(10, 1, Got::Ended)]);
+    assert!(stream.is_abandoned());
+}
+
 /// `pop_into` takes what the stream saw and looks once more when it runs
 /// out, at most once a call.
 #[test]

@@ -4,7 +4,8 @@
 //! the ring); a SysEx sent in pieces is seen whole or not at all; the
 //! merge's looks (each source's published index loaded once, its entries
 //! then read from the cached index, the loss total checked when they run
-//! out) lose nothing published between two looks.
+//! out) lose nothing published between two looks, nor anything of a
+//! source they pass over because its activity counter did not change.
 #![cfg(loom)]
 
 use bbx_midi::{Event, MidiMessage, MidiStream, SendError};
@@ -403,5 +404,86 @@ fn a_slot_is_reused_only_after_its_source_ended() {
         }
         sender.join().unwrap();
         assert_eq!(seen, [(0, true), (0, false), (0, true)]);
+    });
+}
+
+/// The activity summary: a look visits only the sources whose counter
+/// changed since it last visited them (or that ended and left the queue
+/// since). One
+/// producer sends to two sources (a message to each, then a third to `a`,
+/// lost unless the audio thread took `a`'s first) while the audio thread
+/// takes and looks, passing over a source at each look where its counter
+/// has not changed. Once the audio thread knows (through a flag) that all
+/// was sent, one more pass must deliver every message and the loss,
+/// exactly once and in each source's order: a look that passed over a
+/// source whose counter changed, or that loaded the counter after visiting
+/// rather than before, would leave something behind. Then the producer
+/// drops both sources, and each one's end comes once, last.
+#[test]
+fn a_look_that_passes_over_a_source_leaves_nothing_behind() {
+    explore(Some(3), || {
+        let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(1).build_merged();
+        let sent = Arc::new(AtomicBool::new(false));
+        let sent_tx = Arc::clone(&sent);
+        let sender = thread::spawn(move || {
+            assert!(a.try_send_at(MidiMessage::START, 1), "a is empty");
+            assert!(b.try_send_at(MidiMessage::CONTINUE, 2), "b is empty");
+            let third = a.try_send_at(MidiMessage::STOP, 3);
+            sent_tx.store(true, Ordering::Release);
+            drop((a, b));
+            third
+        });
+        let mut seen: [Vec<(u32, Seen)>; 2] = [Vec::new(), Vec::new()];
+        let mut ended = [false; 2];
+        let take =
+            |stream: &mut MidiStream, seen: &mut [Vec<(u32, Seen)>; 2], ended: &mut [bool; 2]| {
+                while let Some(r) = stream.try_recv() {
+                    assert!(!ended[r.source], "after source {}'s end", r.source);
+                    let item = match r.event {
+                        Event::Message(m) => Seen::Msg(m.status()),
+                        Event::Lost { count } => Seen::Lost(count),
+                        Event::Ended => {
+                            ended[r.source] = true;
+                            continue;
+                        }
+                        other => panic!("{other:?}"),
+                    };
+                    seen[r.source].push((r.time, item));
+                }
+            };
+        // Until everything was sent: read the flag first, so that the pass
+        // after it is set looks after the last send.
+        loop {
+            let all_sent = sent.load(Ordering::Acquire);
+            take(&mut stream, &mut seen, &mut ended);
+            if all_sent {
+                break;
+            }
+            thread::yield_now();
+        }
+        let sent_before_the_ends = seen.clone();
+        // Then until both ends.
+        loop {
+            let abandoned = stream.is_abandoned();
+            take(&mut stream, &mut seen, &mut ended);
+            if abandoned {
+                break;
+            }
+            thread::yield_now();
+        }
+        let third = sender.join().unwrap();
+        let a_third = if third {
+            Seen::Msg(MidiMessage::STOP.status())
+        } else {
+            Seen::Lost(1)
+        };
+        let expected = [
+            vec![(1, Seen::Msg(MidiMessage::START.status())), (3, a_third)],
+            vec![(2, Seen::Msg(MidiMessage::CONTINUE.status()))],
+        ];
+        assert_eq!(sent_before_the_ends, expected, "all sent, all seen");
+        assert_eq!(seen, expected, "nothing more");
+        assert_eq!(ended, [true, true], "each source's end");
+        assert_eq!(stream.try_recv(), None, "once");
     });
 }

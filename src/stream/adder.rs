@@ -8,7 +8,9 @@ use core::fmt;
 use super::builder::{Protocol, StreamBuilder};
 use super::receive::SourceRx;
 use super::source::StreamSource;
+use crate::activity::Activity;
 use crate::spsc::{Consumer, Producer};
+use crate::sync::Arc;
 
 /// Why a source could not be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -79,6 +81,9 @@ pub struct SourceAdder {
     pub(super) sysex_bytes: usize,
     pub(super) max_sysex_bytes: usize,
     pub(super) protocol: Protocol,
+    /// The stream's activity summary, for each new source to write its
+    /// slot's counter in.
+    pub(super) activity: Arc<Activity>,
 }
 
 impl SourceAdder {
@@ -142,7 +147,11 @@ impl SourceAdder {
                 max: self.arrivals.capacity(),
             });
         };
-        let (source, rx) = StreamBuilder::pair(index, capacity, sysex_bytes, self.protocol);
+        // The slot came back through `retired` after the audio thread took
+        // its last source's end: that source's counter is this one's to
+        // write now (see `ActivityWriter::claim`).
+        let (source, rx) =
+            StreamBuilder::pair(index, capacity, sysex_bytes, self.protocol, &self.activity);
         // Never full: the ring holds every slot, and this one was free.
         if self.arrivals.try_push((index, rx)).is_err() {
             self.free.push(index);

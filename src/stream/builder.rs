@@ -1,6 +1,8 @@
 //! Building a stream: the protocol, the room per source, and the rings.
 
+use crate::activity::{Activity, ActivityWriter};
 use crate::spsc::SpscRingBuffer;
+use crate::sync::Arc;
 use crate::ump::{Midi1ToMidi2, Midi2ToMidi1};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -8,7 +10,7 @@ use alloc::vec::Vec;
 use super::MAX_SYSEX_BYTES;
 use super::SourceAdder;
 use super::entry::RESERVE;
-use super::merge::MidiStream;
+use super::merge::{MidiStream, stale_words};
 use super::queue::Queue;
 use super::receive::SourceRx;
 use super::source::StreamSource;
@@ -163,12 +165,14 @@ impl StreamBuilder {
         entries.and_then(|e| e.checked_add(RESERVE))
     }
 
-    /// A source's two ends, its rings allocated.
+    /// A source's two ends, its rings allocated; the source writes slot
+    /// `index`'s counter of `activity` (see [`ActivityWriter::claim`]).
     pub(super) fn pair(
         index: usize,
         capacity: usize,
         sysex_bytes: usize,
         protocol: Protocol,
+        activity: &Arc<Activity>,
     ) -> (StreamSource, SourceRx) {
         let Some(slots) = Self::entry_slots(capacity, protocol) else {
             panic!("MidiStream: capacity {capacity} is too large")
@@ -201,6 +205,7 @@ impl StreamBuilder {
             peak_entries: 0,
             peak_sysex_bytes: 0,
             counters: None,
+            activity: ActivityWriter::claim(Arc::clone(activity), index),
         };
         (source, SourceRx::new(entries_rx, bytes_rx))
     }
@@ -278,10 +283,11 @@ impl StreamBuilder {
             u32::try_from(max).is_ok(),
             "MidiStream: max_sources {max} is too large"
         );
+        let activity = Arc::new(Activity::new(max));
         let mut producers = Vec::with_capacity(n);
         let mut sources = Vec::with_capacity(max);
         for index in 0..n {
-            let (source, rx) = Self::pair(index, capacity, sysex_bytes, protocol);
+            let (source, rx) = Self::pair(index, capacity, sysex_bytes, protocol, &activity);
             producers.push(source);
             sources.push(Some(rx));
         }
@@ -303,6 +309,7 @@ impl StreamBuilder {
             sysex_bytes,
             max_sysex_bytes: sysex_bytes,
             protocol,
+            activity: Arc::clone(&activity),
         };
         let stream = MidiStream {
             sources: sources.into_boxed_slice(),
@@ -312,6 +319,14 @@ impl StreamBuilder {
             arrivals,
             retired,
             adder: Some(adder),
+            activity,
+            // Both written by the audio thread at its looks, so written here
+            // first with values other than 0, as `live` is.
+            seen: alloc::vec![u32::MAX; max].into_boxed_slice(),
+            // Every slot due a visit: none was visited yet.
+            stale: alloc::vec![u64::MAX; stale_words(max)].into_boxed_slice(),
+            visits: alloc::vec![u32::MAX; max].into_boxed_slice(),
+            sweep: 0,
             last_time: 0,
             looked: None,
             // Filled with a byte other than 0, which makes it a write of

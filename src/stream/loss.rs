@@ -47,6 +47,9 @@ impl StreamSource {
         }
         self.pending = self.pending.saturating_add(n);
         self.entries.add_dropped_marked(n, self.pending_time);
+        // After the loss total, which the audio thread reads for a loss
+        // with nothing sent after it.
+        self.activity.changed();
         self.publish();
     }
 

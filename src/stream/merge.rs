@@ -29,20 +29,74 @@
 //!   a block or more, nothing published during a block is due in it
 //!   unless it was already late.
 //!
-//! A look loads every source's published index once. A source whose next
-//! event the stream knows keeps its place in the queue (whatever it
-//! published since comes after that event); the others are queued with
-//! their next event, if they have one.
+//! A look visits the sources that did something since it last visited
+//! them (see below), loading each one's published index once. A source
+//! whose next event the stream knows keeps its place in the queue
+//! (whatever it published since comes after that event); the others are
+//! queued with their next event, if they have one.
+//!
+//! # Which sources a look visits: the activity summary
+//!
+//! Each source slot has a counter in one array shared by the stream and
+//! its sources ([`Activity`]), 32 bits each, sixteen to a 64-byte line.
+//! A source's producer changes its counter (a plain `Release` store) after
+//! every change the stream must notice: entries published, its loss total
+//! raised, its end (the counter is odd once it ended). A look first loads
+//! every live slot's counter (`Acquire`), then visits only the sources
+//! whose counter differs from the value loaded before their last visit,
+//! so a look costs a few lines per sixteen sources (the counters, the
+//! values recorded, a bit each saying whether a visit is due anyway) plus
+//! the lines of the sources that did something, not two or three lines of
+//! every source.
+//!
+//! Skipping a source loses nothing:
+//!
+//! * The counter is loaded **before** the visit. Its `Acquire` pairs with
+//!   the `Release` of the store it reads, so the visit sees everything the
+//!   producer did before that store. Whatever the producer does later is
+//!   followed by another store, which changes the counter: the first look
+//!   that loads it visits the source. A store a look does not load yet
+//!   (another core's store takes time to arrive) only makes the change
+//!   come at a later look, as though it had happened after this one.
+//! * A visit's findings must still **hold** for an unchanged counter to
+//!   mean "nothing to do". They hold for a source in the queue (a visit
+//!   would only load the index the last one loaded) and for a source out
+//!   of it since its last visit (a visit would find the same nothing).
+//!   They hold for a source that left the queue between looks (it ran out
+//!   of what was seen, and the take that emptied it found no loss after
+//!   it), but for its end: if the counter loaded for the last visit said
+//!   it ended, it is visited at the next look whatever its counter says,
+//!   since its end is found only at a visit. A source just handed over by
+//!   a [`SourceAdder`](super::SourceAdder) is visited first too.
+//! * Counters wrap (after 2³¹ changes), and a counter that came back to
+//!   the value a look recorded would hide a change: a **sweep** visits a
+//!   slot (`ceil(slots / 1024)` slots) at each look whatever their
+//!   counters say, so that every source is visited at least once every
+//!   [`SWEEP_LOOKS`] looks, and no look pays for all of them at once. A
+//!   counter comes back only after 2³¹ changes between two looks at its
+//!   source (tens of seconds of a thread doing nothing but counting
+//!   losses, while the audio thread does not look at all); the sweep then
+//!   finds the change within 1024 looks (1.4 s of 64-frame blocks at
+//!   48 kHz). Sweeping
+//!   faster costs every look: at 64 sources and one look a block, one slot
+//!   every 64 looks made it visit a source whose lines are cold at each
+//!   look, which `benches/stream.rs` measured in threads.
+//! * A slot's next source goes on with the slot's counter. The stream takes
+//!   a source's end only after loading the odd value its producer stored
+//!   last, and hands the slot back to the adding thread through a ring
+//!   after that, so the new producer loads that value and is from then on
+//!   the counter's only writer (see [`ActivityWriter::claim`](crate::activity::ActivityWriter::claim)).
 //!
 //! # What it guarantees
 //!
 //! * **Within a source**, events come in the order sent, every one once.
 //! * **Across sources**, each event taken is the earliest stamped, the
 //!   lower source index on a tie, of the sources' next events among what
-//!   the stream has seen. An event published after a look is never lost
-//!   and never out of its source's order, but may come after an event of
-//!   another source stamped later that the look saw (it arrived after the
-//!   look: the same as arriving just after the take).
+//!   the stream has seen. An event published after a look (or whose
+//!   counter change the look did not load yet) is never lost and never out
+//!   of its source's order, but may come after an event of another source
+//!   stamped later that the look saw (it arrived after the look: the same
+//!   as arriving just after the take).
 //! * **Losses in place.** A loss entry is read where the source wrote it.
 //!   A loss with nothing sent after it is found from the source's loss
 //!   total when the stream has taken everything it saw of that source (at
@@ -55,8 +109,10 @@
 //!   stamp far ahead or far past: misdated), the one of the lowest source
 //!   index. That scan is O(k) in the queued sources, with no shared load,
 //!   and runs on the call that ends a block.
-//! * **Wait-free, no allocation.** A look is O(n) in the sources, a take
-//!   O(log k); the heap and the source table are allocated by the builder.
+//! * **Wait-free, no allocation.** A look is O(n) in the sources (a load
+//!   of each one's counter, from lines holding sixteen), a take O(log k);
+//!   the heap, the source table and the counters are allocated by the
+//!   builder. No read-modify-write on either side: plain loads and stores.
 //!
 //! # Why a heap of the sources waiting
 //!
@@ -69,25 +125,54 @@
 //!
 //! # What it costs still
 //!
-//! A look reads every source's published index, and for each source that
-//! had nothing, its loss total: two lines each, so a block's look grows
-//! with the sources even when one source plays. `benches/stream.rs`
-//! measures it against the alternatives (see `benches/README.md`).
+//! A look loads every live slot's counter and the value recorded for it
+//! (a line of each per sixteen sources), and visits the sources whose
+//! counter changed, that ended and left the queue since their last visit,
+//! or whose turn in the sweep it is: for each, its published index, and for one
+//! with nothing waiting its loss total, two lines. So a look still grows
+//! with the sources, by a few lines per sixteen, and by two lines per
+//! source that did something. What grows most with the sources in a real
+//! rig is not the look but the sources that do something: each one costs
+//! the lines its producer wrote (its published index, its entries) and
+//! its own state, cold if it sent nothing for a while, however few events
+//! it has.
+//! `benches/stream.rs` measures it against the alternatives (see
+//! `benches/README.md`).
 //!
-//! The queue is sized for the sources when the stream is built, and keys
-//! sources by index: a source handed over later would bring its slot with
-//! the hand-over (a larger queue and source table, allocated by the
-//! thread that adds it, swapped in at a look).
+//! The queue, the source table and the counters are sized for
+//! [`max_sources`](super::StreamBuilder::max_sources) when the stream is
+//! built; a source added later takes a free slot.
 
 use crate::event::{Event, MidiEvent, Received};
 use alloc::boxed::Box;
 use core::fmt;
+
+use crate::activity::{Activity, is_end};
+use crate::sync::Arc;
 
 use super::builder::{Protocol, StreamBuilder};
 use super::entry::TAG_SYSEX;
 use super::queue::{Key, Queue};
 use super::receive::{Head, SourceRx};
 use crate::spsc::{Consumer, Producer};
+
+/// A look visits every slot, whatever its counter says, at least once in
+/// this many looks (one slot at each, up to 1024 slots): a counter that
+/// came back to the value a look recorded (it wraps, after 2³¹ changes)
+/// hides nothing for longer.
+pub(super) const SWEEP_LOOKS: usize = 1024;
+
+/// The words of stale bits (see [`MidiStream::stale`]) for `slots` slots:
+/// one bit a slot.
+pub(super) fn stale_words(slots: usize) -> usize {
+    slots.div_ceil(64)
+}
+
+/// The word and the bit of `slot` in the stale bits.
+#[inline]
+fn stale_bit(slot: usize) -> (usize, u64) {
+    (slot / 64, 1 << (slot % 64))
+}
 
 /// Decides which events [`MidiStream::next_for`] takes, by their stamps.
 pub(crate) trait Picker {
@@ -126,8 +211,10 @@ impl Picker for Everything {
 ///
 /// `Send`, not `Sync`. Every method is wait-free and never allocates.
 /// Taking an event costs O(log k) for the k sources with events waiting;
-/// a look at the sources (see [`try_recv`](Self::try_recv)) costs one load
-/// of each source's published index that had nothing waiting.
+/// a look at the sources (see [`try_recv`](Self::try_recv)) costs a load
+/// of each source's activity counter (sixteen to a cache line), and for each
+/// source that did something since the last look, a load of its published
+/// index and, if it has nothing waiting, of its loss total.
 pub struct MidiStream {
     /// One slot per source the stream can hold, by index: built, added,
     /// or empty (never used, or its source ended and was retired).
@@ -147,6 +234,24 @@ pub struct MidiStream {
     pub(super) retired: Producer<(usize, SourceRx)>,
     /// The adder's ends, until [`adder`](MidiStream::adder) hands them out.
     pub(super) adder: Option<super::SourceAdder>,
+    /// One activity counter per slot, each written by the slot's source
+    /// after every change the stream must notice: a look loads these and
+    /// visits only the sources whose counter changed.
+    pub(super) activity: Arc<Activity>,
+    /// Per slot, the counter as loaded just before the last visit of its
+    /// source.
+    pub(super) seen: Box<[u32]>,
+    /// One bit per slot (see [`stale_bit`]): set when a visit now might
+    /// find what the last visit did not, though the counter did not
+    /// change: until the source's first visit, and once it leaves the
+    /// queue if the counter loaded for that visit said it ended (its end
+    /// is found only at a visit); and by the sweep.
+    pub(super) stale: Box<[u64]>,
+    /// The slots a look visits, gathered by its first pass for its second.
+    pub(super) visits: Box<[u32]>,
+    /// Where the sweep of full visits goes on at the next look: a slot
+    /// number below `max(slots, SWEEP_LOOKS)`.
+    pub(super) sweep: usize,
     /// The stamp of the latest event taken: the time given to the end of a
     /// source that never sent anything.
     pub(super) last_time: u32,
@@ -173,35 +278,88 @@ impl MidiStream {
         StreamBuilder::default()
     }
 
-    /// Looks at every source: what it has published, and for a source
-    /// that had nothing waiting, the losses at its end. A source in the
-    /// queue keeps its place there (what it published since comes after
-    /// the event the queue holds), but all it published is now seen: an
-    /// event due in this block is taken in it.
+    /// Looks at the sources: first every live slot's activity counter
+    /// (densely packed, a few lines for all of them); then each source
+    /// whose counter changed since its last visit, or whose last visit
+    /// no longer holds, or whose turn in the sweep it is, is visited: what
+    /// it has published, and for one with nothing waiting, the losses at
+    /// its end and its end. A source in the queue keeps its place there
+    /// (what it published since comes after the event the queue holds),
+    /// but all it published is now seen: an event due in this block is
+    /// taken in it.
     fn look(&mut self) {
         self.admit();
-        // Two passes: first every source's published index, loads that do
-        // not depend on each other, so that the processor has many of
-        // them in flight at once (each is a line another core wrote);
-        // then the next events of the sources not queued, whose lines'
-        // loads overlap in the same way.
-        let live = &self.live[..self.live_len];
-        for &index in live {
-            if let Some(source) = &mut self.sources[index as usize] {
-                source.see();
+        let Self {
+            sources,
+            live,
+            live_len,
+            queue,
+            activity,
+            seen,
+            stale,
+            visits,
+            sweep,
+            last_time,
+            ..
+        } = self;
+        let live = &live[..*live_len];
+        // This look's share of the sweep: the slots `sweep .. sweep + step`
+        // on a circle of `span` slots (past the last slot, none), so that
+        // every slot comes once every `SWEEP_LOOKS` looks, and no look
+        // pays for all of them. They are visited as stale ones are.
+        let slots = sources.len();
+        let span = slots.max(SWEEP_LOOKS);
+        let step = slots.div_ceil(SWEEP_LOOKS);
+        for slot in (*sweep..*sweep + step).map(|slot| slot % span) {
+            if slot < slots {
+                let (word, bit) = stale_bit(slot);
+                stale[word] |= bit;
             }
         }
+        *sweep = (*sweep + step) % span;
+        // Two passes. The first loads every live slot's counter and, for
+        // the sources to visit, their published indices: loads that do
+        // not depend on each other, so that the processor has many of them
+        // in flight at once (each a line another core wrote).
+        let mut visited = 0;
         for &index in live {
-            let Some(source) = &mut self.sources[index as usize] else {
+            let slot = index as usize;
+            // Loaded before the visit, with Acquire (see `Activity::load`):
+            // everything the producer did before the store read is visible
+            // to the visit. A store that comes later, or that this load
+            // does not see yet, changes the counter again: what came with
+            // it is seen at the next look that loads it, as though it had
+            // come after this one.
+            let count = activity.load(slot);
+            let (word, bit) = stale_bit(slot);
+            if seen[slot] == count && stale[word] & bit == 0 {
+                // Nothing new since a visit whose findings still hold: a
+                // visit now would find the same.
+                continue;
+            }
+            seen[slot] = count;
+            stale[word] &= !bit;
+            if let Some(source) = &mut sources[slot] {
+                source.see();
+            }
+            visits[visited] = index;
+            visited += 1;
+        }
+        // Then the next events of the sources visited and not queued, whose
+        // lines' loads overlap in the same way.
+        for &index in &visits[..visited] {
+            let slot = index as usize;
+            let Some(source) = &mut sources[slot] else {
                 continue;
             };
             if source.next.is_some() {
                 continue;
             }
-            let head = source.head().or_else(|| source.end(self.last_time));
+            let ended = is_end(seen[slot]);
+            let head = source.head().or_else(|| source.end(ended, *last_time));
             if let Some(head) = head {
                 source.next = Some(head);
-                self.queue.push(Key {
+                queue.push(Key {
                     time: head.time(),
                     source: index,
                 });
@@ -219,6 +377,10 @@ impl MidiStream {
                 *slot = Some(source);
                 self.live[self.live_len] = index as u32;
                 self.live_len += 1;
+                // Visited at this look whatever its counter says: nothing
+                // the stream knew of the slot is about this source.
+                let (word, bit) = stale_bit(index);
+                self.stale[word] |= bit;
             }
         }
     }
@@ -273,6 +435,8 @@ impl MidiStream {
         let Self {
             sources,
             queue,
+            seen,
+            stale,
             scratch,
             lost,
             last_time,
@@ -301,7 +465,19 @@ impl MidiStream {
                     },
                 );
             }
-            None => queue.remove(at),
+            None => {
+                queue.remove(at);
+                // It ran out of what the last visit saw, and `head` just
+                // found no loss after it. If the counter loaded for that
+                // visit said it ended, its end is found only at a visit:
+                // the next look visits it, though the counter will not
+                // change. If not, a visit would find nothing new until the
+                // counter changes.
+                if is_end(seen[index]) {
+                    let (word, bit) = stale_bit(index);
+                    stale[word] |= bit;
+                }
+            }
         }
         if let Event::Lost { count } = event {
             *lost = lost.wrapping_add(count);
@@ -360,8 +536,9 @@ impl MidiStream {
     /// look.
     ///
     /// Wait-free; never allocates. O(log k) for the k sources with events
-    /// waiting; a call that looks adds a load of each source's published
-    /// index (a SysEx costs a copy of its bytes).
+    /// waiting; a call that looks adds a load of each source's activity
+    /// counter and a visit of those that did something (a SysEx costs a
+    /// copy of its bytes).
     ///
     /// ```
     /// use bbx_midi::{Event, MidiMessage, MidiStream};
@@ -560,12 +737,13 @@ impl MidiStream {
     pub fn is_abandoned(&self) -> bool {
         // Nobody can add a source: the adder was never taken, or dropped.
         let closed = self.adder.is_some() || self.arrivals.is_abandoned();
+        // Each source ended by its activity counter, the value a look goes
+        // by: once this loads it, every later look loads it too.
         closed
             && self.arrivals.is_empty()
             && self.live[..self.live_len]
                 .iter()
-                .filter_map(|&i| self.sources[i as usize].as_ref())
-                .all(|s| s.entries.is_abandoned())
+                .all(|&i| is_end(self.activity.load(i as usize)))
     }
 }
 
@@ -578,5 +756,41 @@ impl fmt::Debug for MidiStream {
             .field("sysex_capacity", &self.scratch.len())
             .field("lost", &self.lost)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SWEEP_LOOKS;
+    use crate::{Event, MidiMessage, MidiStream};
+
+    /// A counter that came back to the value the last visit recorded (a
+    /// counter wraps) hides what its source published from the looks that
+    /// go by the counters, but the sweep visits every slot within
+    /// `SWEEP_LOOKS` looks.
+    #[test]
+    fn a_change_the_counter_hides_is_found_by_the_sweep_within_its_looks() {
+        let ([mut a, _b], mut stream) = MidiStream::builder().build_merged();
+        assert!(stream.try_recv().is_none(), "a look: both visited");
+        let before = stream.activity.load(a.index());
+        assert!(a.try_send_at(MidiMessage::START, 5));
+        stream.activity.set(a.index(), before);
+        let mut looks = 0;
+        let received = loop {
+            looks += 1;
+            // Each call looks: nothing is queued.
+            if let Some(received) = stream.try_recv() {
+                break received;
+            }
+            assert!(looks < SWEEP_LOOKS, "not found in {looks} looks");
+        };
+        assert_eq!(
+            (received.source, received.time, received.event),
+            (0, 5, Event::Message(MidiMessage::START))
+        );
+        assert!(
+            looks > 1,
+            "found at once: the look did not go by the counter"
+        );
     }
 }

@@ -59,18 +59,23 @@
 //! * **Real-time.** Every method of both ends is wait-free and never
 //!   allocates. Taking an event costs O(log k) for the k sources with
 //!   events waiting, and no load of a line another core writes beyond the
-//!   event's own; a look costs one load of each source's published index
-//!   (see `merge.rs`). Allocation happens in [`StreamBuilder::build`] and
-//!   its siblings only.
+//!   event's own; a look costs a load of each source's activity counter
+//!   (sixteen to a cache line) and a visit of the sources that did something
+//!   since (see `merge.rs`). Allocation happens in [`StreamBuilder::build`]
+//!   and its siblings only.
 //!
 //! # How it works
 //!
 //! Each source is a pair of [`spsc`](crate::spsc) rings: one of 8-byte
 //! entries (a message and its time; "a SysEx of `n` bytes"; "`n` messages
-//! lost here"), one of SysEx bytes. This module adds no atomics and no
-//! `unsafe`: the bytes of a SysEx are staged in the byte ring and published
-//! before its entry, so the entry ring's happens-before edge covers them;
-//! a loss with nothing sent after it is read from the ring's drop report
+//! lost here"), one of SysEx bytes, and a counter in the stream's activity
+//! summary, changed after every entry published, every loss and the
+//! source's end, by which a look passes over the sources that did nothing.
+//! This module adds no atomics and no `unsafe` (the counters are
+//! `crate::activity`'s): the bytes of a SysEx are staged in the byte ring
+//! and published before its entry, so the entry ring's happens-before edge
+//! covers them; a loss with nothing sent after it is read from the ring's
+//! drop report
 //! ([`Consumer::dropped_at_end`](crate::spsc::Consumer::dropped_at_end)).
 //! The entry ring has two slots more than the capacity needs (an entry a
 //! MIDI 1.0 message, two a packet of up to 64 bits), kept free so that a
@@ -90,7 +95,7 @@
 //! | `sysex.rs` | SysEx staging: classifying bytes, gathering pieces in the byte ring, publishing them whole |
 //! | `loss.rs` | loss reports: counting a loss, its entry, and reading it back |
 //! | `receive.rs` | the audio thread's end of one source: its next event, taking it |
-//! | `merge.rs` | [`MidiStream`]: looking at the sources and merging what was seen; why, and what it guarantees |
+//! | `merge.rs` | [`MidiStream`]: looking at the sources (which to visit, by their activity counters) and merging what was seen; why, and what it guarantees |
 //! | `queue.rs` | the merge's heap of the sources whose next event is known, by stamp then source |
 
 mod adder;

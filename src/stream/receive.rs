@@ -118,18 +118,18 @@ impl SourceRx {
         }
     }
 
-    /// The source's end, when it has been dropped and the stream has taken
+    /// The source's end, when it has been dropped (`ended`: its activity
+    /// counter, loaded at this look, said so) and the stream has taken
     /// everything it sent, losses at its end included: stamped with its
     /// last event's time, or `fallback` for a source that sent nothing.
-    /// Called when [`head`](Self::head) found nothing; loads the flag the
-    /// producer sets as it is dropped, on the line the loss total just
-    /// loaded shares.
-    pub(super) fn end(&mut self, fallback: u32) -> Option<Head> {
-        if !self.entries.is_abandoned() {
+    /// Called when [`head`](Self::head) found nothing.
+    pub(super) fn end(&mut self, ended: bool, fallback: u32) -> Option<Head> {
+        if !ended {
             return None;
         }
-        // It was dropped: what it published before that is now visible
-        // (the flag's Acquire pairs with its Release); look once more.
+        // It was dropped: everything it did before is now visible (the
+        // counter's Acquire load paired with the Release of its last
+        // store); look once more.
         self.see();
         if let Some(head) = self.head() {
             return Some(head);

@@ -1,6 +1,7 @@
 //! A source's state, what it writes into its entry ring, and what it
 //! tells about itself.
 
+use crate::activity::ActivityWriter;
 use crate::counters::Counters;
 use crate::error::SendError;
 use crate::spsc::Producer;
@@ -62,6 +63,14 @@ pub struct StreamSource {
     /// Where the statistics are published for other threads, once a
     /// [`SourceMonitor`] was asked for.
     pub(super) counters: Option<Arc<Counters>>,
+    /// This source's counter in the stream's activity summary: changed
+    /// after every entry written and every loss counted, so that the
+    /// audio thread can pass over a source that did nothing since it
+    /// last looked. Declared last, so dropped last (Rust drops fields in
+    /// declaration order, after `Drop::drop`): its drop stores the end
+    /// after `entries`' drop has set the ring's abandoned flag and after
+    /// the losses `Drop::drop` counts.
+    pub(super) activity: ActivityWriter,
 }
 
 /// What a [`StreamSource`] has seen so far: for sizing its
@@ -143,6 +152,9 @@ impl StreamSource {
             debug_assert_eq!(written, entries.len());
         }
         self.sent = self.sent.wrapping_add(1);
+        // After the commits: the audio thread that sees the change sees
+        // the entries.
+        self.activity.changed();
         // Entries only ever pile up here, so the most waiting at once is
         // seen right after a write. `slots` loads the audio thread's index:
         // one load of a shared line a send, on the sending thread.
@@ -382,6 +394,8 @@ impl Drop for StreamSource {
             // A SysEx that will never end: reported lost.
             self.lose(1, self.last_time);
         }
+        // Then the fields: the rings' producers (the abandoned flag), and
+        // last `activity`, whose end the audio thread waits for.
     }
 }
 
