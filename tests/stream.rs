@@ -959,6 +959,59 @@ fn a_dropped_source_ends_after_everything_it_sent_and_its_losses() {
     assert!(stream.is_abandoned());
 }
 
+/// The scheduler's path through an end: a block's look finds the source
+/// still queued with an event not yet due, and already ended (it looks
+/// once a block, so it notes the end without taking it). The next block
+/// plays that event; the source then runs dry and is visited again, and
+/// its end comes after it, once, within the block after; the other source
+/// plays on undisturbed.
+#[test]
+fn a_source_that_ends_while_queued_ends_through_the_scheduler_after_its_last_event() {
+    use bbx_midi::BlockScheduler;
+    // 48 frames of 1 ms blocks at 48 kHz, 1 ms of latency: an event
+    // stamped t plays at t + 1000 µs.
+    let block = |scheduler: &mut BlockScheduler, stream: &mut MidiStream, start: u64| {
+        scheduler.begin_block(start, 48);
+        let mut got = Vec::new();
+        while let Some(s) = scheduler.next_event(stream) {
+            let what = match s.event {
+                Event::Message(m) => Got::Msg(m),
+                Event::Ended => Got::Ended,
+                other => panic!("not sent: {other:?}"),
+            };
+            got.push((s.frame, s.source, what));
+        }
+        got
+    };
+    let ([mut a, mut b], mut stream) = MidiStream::builder().capacity(8).build_merged();
+    let mut scheduler = BlockScheduler::new(48_000.0, 1_000);
+    assert!(a.try_send_at(note(1), 1_000_000));
+    assert!(a.try_send_at(note(2), 1_001_500));
+    assert_eq!(
+        block(&mut scheduler, &mut stream, 1_001_000),
+        [(0, 0, Got::Msg(note(1)))],
+        "the second note is not due yet: the source stays queued"
+    );
+    drop(a);
+    assert!(b.try_send_at(note(3), 1_002_250));
+    let mut after = block(&mut scheduler, &mut stream, 1_002_000);
+    assert_eq!(after[0], (24, 0, Got::Msg(note(2))), "{after:?}");
+    after.extend(block(&mut scheduler, &mut stream, 1_003_000));
+    let rest: Vec<_> = after[1..]
+        .iter()
+        .map(|(_, source, what)| (*source, what.clone()))
+        .collect();
+    assert_eq!(
+        rest,
+        [(0, Got::Ended), (1, Got::Msg(note(3)))],
+        "the end once, after the last note, by the block after: {after:?}"
+    );
+    assert_eq!(after[2].0, 12, "the other source's note at its frame");
+    assert!(block(&mut scheduler, &mut stream, 1_004_000).is_empty());
+    assert_eq!(stream.sources(), 1, "its slot is freed");
+    assert!(!stream.is_abandoned());
+}
+
 #[test]
 fn a_source_that_sent_nothing_ends_at_the_streams_latest_time() {
     let ([mut a, b], mut stream) = MidiStream::builder().build_merged();

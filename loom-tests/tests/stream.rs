@@ -484,6 +484,7 @@ fn a_look_that_passes_over_a_source_leaves_nothing_behind() {
         assert_eq!(sent_before_the_ends, expected, "all sent, all seen");
         assert_eq!(seen, expected, "nothing more");
         assert_eq!(ended, [true, true], "each source's end");
+        assert_eq!(stream.lost(), usize::from(!third), "the loss counted once");
         assert_eq!(stream.try_recv(), None, "once");
     });
 }

@@ -6,15 +6,16 @@
 //! costs a load of each source's published index per event taken, and
 //! with producers on other cores each of those loads is of a line another
 //! core writes: the cost per event grew with the number of sources. The
-//! merge instead **looks** at the sources now and then: a look loads each
-//! source's index once and notes how many entries it had published; the
-//! stream then takes events from what it saw, keeping each source whose
+//! merge instead **looks** at the sources now and then: a look visits the
+//! sources that did something since (below), loading each one's index
+//! once and noting how many entries it had published; the stream then
+//! takes events from what it saw, keeping each source whose
 //! next event it knows in a [`Queue`] keyed by that event's stamp. Taking
 //! an event reads the source's entries within what was seen (answered
 //! from the consumer's cached index, no shared load) and moves its key:
 //! O(log k) for the k sources with something waiting, whatever the number
 //! of sources. A source that runs out of what was seen leaves the queue
-//! until the next look, after a check for losses at its end (a load of a
+//! until a look visits it again, after a check for losses at its end (a load of a
 //! line its producer writes only when it loses messages).
 //!
 //! The stream looks:

@@ -38,10 +38,11 @@ impl Head {
 /// ([`see`](Self::see)): `ready` counts those
 /// entries, and every read within them is answered from the consumer's
 /// cached copy of the producer's index, so that a source costs the audio
-/// thread one load of a line its producer writes per look, not one per
-/// event taken.
+/// thread one load of a line its producer writes per visit (a look visits
+/// only the sources whose activity counter changed; see `merge.rs`), not
+/// one per event taken.
 ///
-/// Laid out in cache lines (`repr(C)`, aligned to 64 bytes): a look
+/// Laid out in cache lines (`repr(C)`, aligned to 64 bytes): a visit
 /// touches the first (the entry ring's consumer and `ready`) and, for a
 /// source not queued, the second (its next event and loss counts); the
 /// byte ring's consumer, read only for a SysEx, is in the third.
