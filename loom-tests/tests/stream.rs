@@ -23,6 +23,21 @@ enum Seen {
     Lost(usize),
 }
 
+/// What a received event of a message-only model is, or `None` for a
+/// source's end (marked in `ended`, which nothing may follow).
+fn classify(r: &bbx_midi::Received<'_>, ended: &mut [bool; 2]) -> Option<Seen> {
+    assert!(!ended[r.source], "after source {}'s end", r.source);
+    match r.event {
+        Event::Message(m) => Some(Seen::Msg(m.status())),
+        Event::Lost { count } => Some(Seen::Lost(count)),
+        Event::Ended => {
+            ended[r.source] = true;
+            None
+        }
+        ref other => panic!("{other:?}"),
+    }
+}
+
 /// Takes events until the stream is abandoned and empty: what it saw
 /// before the source's end, which must come once, last.
 fn take_until_abandoned(stream: &mut MidiStream) -> Vec<Seen> {
@@ -286,17 +301,9 @@ fn the_merge_loses_nothing_published_between_looks() {
         loop {
             match stream.try_recv() {
                 Some(r) => {
-                    assert!(!ended[r.source], "after source {}'s end", r.source);
-                    let item = match r.event {
-                        Event::Message(m) => Seen::Msg(m.status()),
-                        Event::Lost { count } => Seen::Lost(count),
-                        Event::Ended => {
-                            ended[r.source] = true;
-                            continue;
-                        }
-                        other => panic!("{other:?}"),
-                    };
-                    seen[r.source].push(item);
+                    if let Some(item) = classify(&r, &mut ended) {
+                        seen[r.source].push(item);
+                    }
                 }
                 None if finished => break,
                 None => {
@@ -438,17 +445,9 @@ fn a_look_that_passes_over_a_source_leaves_nothing_behind() {
         let take =
             |stream: &mut MidiStream, seen: &mut [Vec<(u32, Seen)>; 2], ended: &mut [bool; 2]| {
                 while let Some(r) = stream.try_recv() {
-                    assert!(!ended[r.source], "after source {}'s end", r.source);
-                    let item = match r.event {
-                        Event::Message(m) => Seen::Msg(m.status()),
-                        Event::Lost { count } => Seen::Lost(count),
-                        Event::Ended => {
-                            ended[r.source] = true;
-                            continue;
-                        }
-                        other => panic!("{other:?}"),
-                    };
-                    seen[r.source].push((r.time, item));
+                    if let Some(item) = classify(&r, ended) {
+                        seen[r.source].push((r.time, item));
+                    }
                 }
             };
         // Until everything was sent: read the flag first, so that the pass
