@@ -267,12 +267,15 @@ impl Placement {
 #[cfg(feature = "alloc")]
 impl crate::stream::Picker for BlockScheduler {
     type Out = usize;
+    #[inline]
     fn takes(&self, time: u32) -> bool {
         !matches!(self.place(time), Place::Later)
     }
+    #[inline]
     fn try_take(&mut self, time: u32) -> Option<usize> {
         self.schedule(time)
     }
+    #[inline]
     fn block(&self) -> Option<u64> {
         // Once a block: what is published during a block is not due in it
         // unless it is already late (the latency is a block or more), and
@@ -686,6 +689,7 @@ impl BlockScheduler {
     /// assert_eq!(scheduler.schedule(990_200), Some(10)); // due at 1_000_200
     /// assert_eq!(scheduler.schedule(1_000_200), None); // due in the next block
     /// ```
+    #[inline]
     pub fn schedule(&mut self, time_us: u32) -> Option<usize> {
         let (mut at, mut late, misdated) = match self.place(time_us) {
             Place::Later => return None,
@@ -751,6 +755,7 @@ impl BlockScheduler {
     ///
     /// Needs the `alloc` feature, as [`MidiStream`] does.
     #[cfg(feature = "alloc")]
+    #[inline]
     pub fn next_event<'s>(&mut self, stream: &'s mut MidiStream) -> Option<Scheduled<'s>> {
         let (frame, received) = stream.next_for(self)?;
         Some(Scheduled {

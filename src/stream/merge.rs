@@ -554,6 +554,7 @@ impl MidiStream {
     /// let times: Vec<_> = std::iter::from_fn(|| stream.try_recv().map(|r| (r.source, r.time))).collect();
     /// assert_eq!(times, [(0, 30), (0, 40), (1, 35)]); // ...after what it saw
     /// ```
+    #[inline]
     pub fn try_recv(&mut self) -> Option<Received<'_>> {
         self.next_for(&mut Everything)
             .map(|((), received)| received)

@@ -79,13 +79,17 @@ impl Queue {
 
     /// Puts `key` where the key at `at` was: the source's next event
     /// after the one just taken.
-    #[inline]
+    ///
+    /// Inlined into the merge, with the commonest case in line: a key that
+    /// is not earlier than the one it replaces and has no key below it
+    /// (one source waiting, or the last of a level) stays where it is.
+    #[inline(always)]
     pub(super) fn replace(&mut self, at: usize, key: Key) {
         let old = self.keys[at];
         self.keys[at] = key;
         if key.before(old) {
             self.sift_up(at);
-        } else {
+        } else if 2 * at + 1 < self.len {
             self.sift_down(at);
         }
     }
