@@ -142,13 +142,13 @@ impl<T> SlotAlloc<T> {
                 // item (`allocates`), so not 0, as `alloc` requires.
                 let raw = unsafe { alloc::alloc::alloc(layout) };
                 let first = NonNull::new(raw)?;
-                // Written byte by byte, not `alloc_zeroed`: that may take
-                // pages the kernel maps zeroed on first touch, which is the
-                // touch this must take off the real-time threads.
-                // SAFETY: `first` is a fresh allocation of `layout.size()`
-                // bytes, which nothing else references yet. A `Slot<T>` is
-                // an `UnsafeCell<MaybeUninit<T>>`, valid whatever its bytes:
-                // the zeroes initialise no item.
+                // Zeroes written here, not asked of `alloc_zeroed`, which may
+                // take pages the kernel maps on first touch: the touch this
+                // must take off the real-time threads (`tests/page_faults.rs`
+                // checks it, also in an optimized build).
+                // A `Slot<T>` is valid whatever its bytes: the zeroes
+                // initialise no item.
+                // SAFETY: `first` is a fresh allocation of `layout.size()` bytes, unshared.
                 unsafe { first.as_ptr().write_bytes(0, layout.size()) };
                 first.cast()
             }
