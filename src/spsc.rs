@@ -61,7 +61,7 @@ use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
 #[cfg(feature = "alloc")]
-use core::mem::size_of;
+use core::mem::{ManuallyDrop, size_of};
 use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
@@ -315,7 +315,7 @@ pub(crate) unsafe fn handles<T, S: Storage<T>>(
     // The items left sit after the consumer's position, in order.
     let tail_slot = slot_after(head_slot, tail.wrapping_sub(head), capacity);
     let producer = Producer {
-        storage: producer,
+        storage: ManuallyDrop::new(producer),
         slots,
         capacity,
         tail,
@@ -326,7 +326,7 @@ pub(crate) unsafe fn handles<T, S: Storage<T>>(
         _invariant: PhantomData,
     };
     let consumer = Consumer {
-        storage: consumer,
+        storage: ManuallyDrop::new(consumer),
         slots,
         capacity,
         head,
@@ -575,8 +575,12 @@ impl<T, const N: usize> fmt::Debug for StaticRing<T, N> {
 /// }
 /// ```
 pub struct Producer<T, S: Storage<T> = Heap<T>> {
-    /// Where the indices live, and what keeps the slots alive.
-    storage: S,
+    /// Where the indices live, and what keeps the slots alive. Dropped
+    /// from a copy in `drop`, so that dropping the handle never passes the
+    /// handle's own address to the storage's drop: a handle that lives in
+    /// one function's locals then has its fields kept in registers, and a
+    /// push or pop in a loop stores none of them.
+    storage: ManuallyDrop<S>,
     /// The first slot, to save a dependent load on every push.
     slots: NonNull<Slot<T>>,
     /// Number of slots; never 0.
@@ -984,6 +988,8 @@ impl<T, S: Storage<T>> Drop for Producer<T, S> {
         // Release: everything this thread did is visible to a consumer that
         // sees the flag.
         self.state().abandoned.store(true, Ordering::Release);
+        // SAFETY: `storage` is taken once, here, and not touched again.
+        drop(unsafe { ManuallyDrop::take(&mut self.storage) });
     }
 }
 
@@ -1020,8 +1026,12 @@ pub struct DropReport {
 /// }
 /// ```
 pub struct Consumer<T, S: Storage<T> = Heap<T>> {
-    /// Where the indices live, and what keeps the slots alive.
-    storage: S,
+    /// Where the indices live, and what keeps the slots alive. Dropped
+    /// from a copy in `drop`, so that dropping the handle never passes the
+    /// handle's own address to the storage's drop: a handle that lives in
+    /// one function's locals then has its fields kept in registers, and a
+    /// push or pop in a loop stores none of them.
+    storage: ManuallyDrop<S>,
     /// The first slot, to save a dependent load on every pop.
     slots: NonNull<Slot<T>>,
     /// Number of slots; never 0.
@@ -1438,6 +1448,8 @@ impl<T, S: Storage<T>> Drop for Consumer<T, S> {
         // Release: everything this thread did is visible to a producer that
         // sees the flag.
         self.state().abandoned.store(true, Ordering::Release);
+        // SAFETY: `storage` is taken once, here, and not touched again.
+        drop(unsafe { ManuallyDrop::take(&mut self.storage) });
     }
 }
 
