@@ -691,10 +691,11 @@ impl<T, S: Storage<T>> Producer<T, S> {
     /// publishes it, once `lap_start` is where `tail + n` needs it.
     #[inline(always)]
     fn publish(&mut self, n: usize) {
-        self.tail = self.tail.wrapping_add(n);
+        let tail = self.tail.wrapping_add(n);
         // Release pairs with the consumer's Acquire load of `tail`: our slot
         // writes happen-before its reads.
-        self.state().tail.store(self.tail, Ordering::Release);
+        self.state().tail.store(tail, Ordering::Release);
+        self.tail = tail;
     }
 
     /// Appends `value`, or gives it back in `Err` if the buffer is full.
@@ -1129,10 +1130,11 @@ impl<T, S: Storage<T>> Consumer<T, S> {
     /// publishes it, once `lap_start` is where `head + n` needs it.
     #[inline(always)]
     fn give_back(&mut self, n: usize) {
-        self.head = self.head.wrapping_add(n);
+        let head = self.head.wrapping_add(n);
         // Release pairs with the producer's Acquire load of `head`: our reads
         // of these slots happen-before it overwrites them.
-        self.state().head.store(self.head, Ordering::Release);
+        self.state().head.store(head, Ordering::Release);
+        self.head = head;
     }
 
     /// Removes and returns the oldest item, or `None` if the buffer is empty.
