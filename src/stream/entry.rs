@@ -83,6 +83,13 @@ impl Entry {
     }
 
     /// The 24-bit number of a tagged entry.
+    /// Whether this is a MIDI 1.0 message: its tag byte is the message's
+    /// length, 1 to 3; every other tag is `0x80` or above.
+    #[inline(always)]
+    pub(super) fn is_message(&self) -> bool {
+        self.tag() < TAG_SYSEX
+    }
+
     #[inline]
     pub(super) fn number(&self) -> usize {
         let [a, b, c, _] = self.data;

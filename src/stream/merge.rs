@@ -421,7 +421,7 @@ impl MidiStream {
     /// Takes the event of the source whose key is at `at` in the queue,
     /// and queues that source's next event among those seen (or the losses
     /// at its end), if any.
-    #[inline]
+    #[inline(always)]
     fn take_at(&mut self, at: usize) -> (Key, Event<'_>) {
         let key = self.queue.keys()[at];
         let index = key.source as usize;

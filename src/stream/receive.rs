@@ -92,8 +92,23 @@ impl SourceRx {
     /// taking it. Loss entries for losses already handed out (as trailing
     /// losses) are passed over. When those entries are all taken, the
     /// losses after them, if nothing was published after them.
-    #[inline]
+    #[inline(always)]
     pub(super) fn head(&mut self) -> Option<Head> {
+        // The common case, kept in the caller's loop: a message seen.
+        if self.ready > 0 {
+            if let Some(&entry) = self.entries.peek() {
+                if entry.is_message() {
+                    return Some(Head::Entry(entry));
+                }
+            }
+        }
+        self.head_other()
+    }
+
+    /// [`head`](Self::head) for every other case: nothing seen left, or an
+    /// entry that is not a plain message.
+    #[inline(never)]
+    fn head_other(&mut self) -> Option<Head> {
         loop {
             if self.ready == 0 {
                 return self.trailing();
@@ -150,8 +165,23 @@ impl SourceRx {
 
     /// Takes `head`, which [`head`](Self::head) just returned. A SysEx is
     /// copied into `scratch`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn take<'a>(&mut self, head: Head, scratch: &'a mut [u8]) -> Event<'a> {
+        // The common case, kept in the caller's loop: a message.
+        if let Head::Entry(entry) = head {
+            if entry.is_message() {
+                self.last_time = Some(entry.time);
+                self.skip(1);
+                return Event::Message(MidiMessage::from_stored(entry.data));
+            }
+        }
+        self.take_other(head, scratch)
+    }
+
+    /// [`take`](Self::take) for everything but a plain message: losses,
+    /// the end, packets and SysEx.
+    #[inline(never)]
+    fn take_other<'a>(&mut self, head: Head, scratch: &'a mut [u8]) -> Event<'a> {
         self.last_time = Some(head.time());
         let entry = match head {
             Head::Trailing { count, .. } => {
