@@ -425,34 +425,34 @@ impl MidiStream {
     fn take_at(&mut self, at: usize) -> (Key, Event<'_>) {
         let key = self.queue.keys()[at];
         let index = key.source as usize;
-        if let Some(Some(Head::Ended { time })) = self.sources[index].as_ref().map(|s| s.next) {
-            // Nothing more can come from it: free its slot. The event
-            // borrows nothing of the source.
-            self.queue.remove(at);
-            self.last_time = time;
-            self.retire(index);
-            return (key, Event::Ended);
-        }
         let Self {
             sources,
             queue,
             seen,
             stale,
-            scratch,
             lost,
             last_time,
             ..
         } = self;
-        let Some(source) = &mut sources[key.source as usize] else {
+        let Some(source) = sources.get_mut(index).and_then(Option::as_mut) else {
             debug_assert!(false, "a queued source is in its slot");
             queue.remove(at);
             return (key, Event::Lost { count: 0 });
         };
-        let head = source.next.take();
-        debug_assert!(head.is_some(), "a queued source knows its next event");
-        let event = match head {
-            Some(head) => source.take(head, scratch),
-            None => Event::Lost { count: 0 },
+        let event = match source.next.take() {
+            Some(Head::Ended { time }) => {
+                // Nothing more can come from it: free its slot. The event
+                // borrows nothing of the source.
+                queue.remove(at);
+                *last_time = time;
+                self.retire(index);
+                return (key, Event::Ended);
+            }
+            Some(head) => source.take(head, &mut self.scratch),
+            None => {
+                debug_assert!(false, "a queued source knows its next event");
+                Event::Lost { count: 0 }
+            }
         };
         *last_time = key.time;
         match source.head() {
