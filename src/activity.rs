@@ -74,11 +74,33 @@ impl Activity {
         self.counter(slot).load(Ordering::Acquire)
     }
 
+    /// The counters, borrowed for a look: a loop that loads many keeps
+    /// the slice's pointer and length in registers, where each
+    /// [`load`](Self::load) goes through the `Arc` and the `Box` again
+    /// (the compiler may not carry what it read before an Acquire load
+    /// past it).
+    #[inline]
+    pub(crate) fn counters(&self) -> Counters<'_> {
+        Counters(&self.groups)
+    }
+
     /// Sets the counter of `slot`, for tests that imitate a counter coming
     /// back to a value the reader saw (wrapping).
     #[cfg(test)]
     pub(crate) fn set(&self, slot: usize, value: u32) {
         self.counter(slot).store(value, Ordering::Release);
+    }
+}
+
+/// The counters of an [`Activity`], borrowed (see [`Activity::counters`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Counters<'a>(&'a [CachePadded<[AtomicU32; GROUP]>]);
+
+impl Counters<'_> {
+    /// The counter of `slot`, as [`Activity::load`] loads it.
+    #[inline]
+    pub(crate) fn load(self, slot: usize) -> u32 {
+        self.0[slot / GROUP][slot % GROUP].load(Ordering::Acquire)
     }
 }
 

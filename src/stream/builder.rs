@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use super::MAX_SYSEX_BYTES;
 use super::SourceAdder;
 use super::entry::RESERVE;
-use super::merge::{MidiStream, stale_words};
+use super::merge::{MidiStream, STALE};
 use super::queue::Queue;
 use super::receive::SourceRx;
 use super::source::StreamSource;
@@ -321,10 +321,9 @@ impl StreamBuilder {
             adder: Some(adder),
             activity,
             // Both written by the audio thread at its looks, so written here
-            // first with values other than 0, as `live` is.
-            seen: alloc::vec![u32::MAX; max].into_boxed_slice(),
-            // Every slot due a visit: none was visited yet.
-            stale: alloc::vec![u64::MAX; stale_words(max)].into_boxed_slice(),
+            // first with values other than 0, as `live` is. Every slot is
+            // marked stale, due a visit: none was visited yet.
+            seen: alloc::vec![STALE; max].into_boxed_slice(),
             visits: alloc::vec![u32::MAX; max].into_boxed_slice(),
             sweep: 0,
             last_time: 0,

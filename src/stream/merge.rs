@@ -163,17 +163,10 @@ use crate::spsc::{Consumer, Producer};
 /// hides nothing for longer.
 pub(super) const SWEEP_LOOKS: usize = 1024;
 
-/// The words of stale bits (see [`MidiStream::stale`]) for `slots` slots:
-/// one bit a slot.
-pub(super) fn stale_words(slots: usize) -> usize {
-    slots.div_ceil(64)
-}
-
-/// The word and the bit of `slot` in the stale bits.
-#[inline]
-fn stale_bit(slot: usize) -> (usize, u64) {
-    (slot / 64, 1 << (slot % 64))
-}
+/// The mark in a [`MidiStream::seen`] value that its slot is stale: above
+/// the 32 bits of the counter, so that a stale slot's value equals no
+/// counter and a look visits it whatever its counter says.
+pub(super) const STALE: u64 = 1 << 32;
 
 /// Decides which events [`MidiStream::next_for`] takes, by their stamps.
 pub(crate) trait Picker {
@@ -240,14 +233,13 @@ pub struct MidiStream {
     /// visits only the sources whose counter changed.
     pub(super) activity: Arc<Activity>,
     /// Per slot, the counter as loaded just before the last visit of its
-    /// source.
-    pub(super) seen: Box<[u32]>,
-    /// One bit per slot (see [`stale_bit`]): set when a visit now might
+    /// source (the low 32 bits), marked [`STALE`] when a visit now might
     /// find what the last visit did not, though the counter did not
     /// change: until the source's first visit, and once it leaves the
     /// queue if the counter loaded for that visit said it ended (its end
-    /// is found only at a visit); and by the sweep.
-    pub(super) stale: Box<[u64]>,
+    /// is found only at a visit); and by the sweep. One comparison with
+    /// the counter loaded then tells a look whether to visit.
+    pub(super) seen: Box<[u64]>,
     /// The slots a look visits, gathered by its first pass for its second.
     pub(super) visits: Box<[u32]>,
     /// Where the sweep of full visits goes on at the next look: a slot
@@ -297,13 +289,17 @@ impl MidiStream {
             queue,
             activity,
             seen,
-            stale,
             visits,
             sweep,
             last_time,
             ..
         } = self;
+        // Slices taken once: their pointers and lengths stay in registers
+        // through the loops below, whose Acquire loads would otherwise
+        // have each iteration load them again through the boxes.
         let live = &live[..*live_len];
+        let (sources, seen, visits) = (&mut **sources, &mut **seen, &mut **visits);
+        let counters = activity.counters();
         // This look's share of the sweep: the slots `sweep .. sweep + step`
         // on a circle of `span` slots (past the last slot, none), so that
         // every slot comes once every `SWEEP_LOOKS` looks, and no look
@@ -313,8 +309,7 @@ impl MidiStream {
         let step = slots.div_ceil(SWEEP_LOOKS);
         for slot in (*sweep..*sweep + step).map(|slot| slot % span) {
             if slot < slots {
-                let (word, bit) = stale_bit(slot);
-                stale[word] |= bit;
+                seen[slot] |= STALE;
             }
         }
         *sweep = (*sweep + step) % span;
@@ -331,15 +326,13 @@ impl MidiStream {
             // does not see yet, changes the counter again: what came with
             // it is seen at the next look that loads it, as though it had
             // come after this one.
-            let count = activity.load(slot);
-            let (word, bit) = stale_bit(slot);
-            if seen[slot] == count && stale[word] & bit == 0 {
-                // Nothing new since a visit whose findings still hold: a
-                // visit now would find the same.
+            let count = u64::from(counters.load(slot));
+            if seen[slot] == count {
+                // Nothing new since a visit whose findings still hold (not
+                // marked stale): a visit now would find the same.
                 continue;
             }
             seen[slot] = count;
-            stale[word] &= !bit;
             if let Some(source) = &mut sources[slot] {
                 source.see();
             }
@@ -356,7 +349,7 @@ impl MidiStream {
             if source.next.is_some() {
                 continue;
             }
-            let ended = is_end(seen[slot]);
+            let ended = is_end(seen[slot] as u32);
             let head = source.head().or_else(|| source.end(ended, *last_time));
             if let Some(head) = head {
                 source.next = Some(head);
@@ -380,8 +373,7 @@ impl MidiStream {
                 self.live_len += 1;
                 // Visited at this look whatever its counter says: nothing
                 // the stream knew of the slot is about this source.
-                let (word, bit) = stale_bit(index);
-                self.stale[word] |= bit;
+                self.seen[index] |= STALE;
             }
         }
     }
@@ -429,7 +421,6 @@ impl MidiStream {
             sources,
             queue,
             seen,
-            stale,
             lost,
             last_time,
             ..
@@ -474,9 +465,8 @@ impl MidiStream {
                 // the next look visits it, though the counter will not
                 // change. If not, a visit would find nothing new until the
                 // counter changes.
-                if is_end(seen[index]) {
-                    let (word, bit) = stale_bit(index);
-                    stale[word] |= bit;
+                if is_end(seen[index] as u32) {
+                    seen[index] |= STALE;
                 }
             }
         }
