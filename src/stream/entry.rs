@@ -82,14 +82,17 @@ impl Entry {
         ([head, pair(0), pair(2)], 1 + len.div_ceil(2))
     }
 
-    /// The 24-bit number of a tagged entry.
-    /// Whether this is a MIDI 1.0 message: its tag byte is the message's
-    /// length, 1 to 3; every other tag is `0x80` or above.
+    /// Whether this entry, found where a record starts, is a MIDI 1.0
+    /// message: its tag byte is the message's length, 1 to 3; every other
+    /// record starts with a tag of `0x80` or above. (The word entries after
+    /// a packet's head may hold any byte there; they are never read as the
+    /// start of a record.)
     #[inline(always)]
     pub(super) fn is_message(&self) -> bool {
         self.tag() < TAG_SYSEX
     }
 
+    /// The 24-bit number of a tagged entry.
     #[inline]
     pub(super) fn number(&self) -> usize {
         let [a, b, c, _] = self.data;

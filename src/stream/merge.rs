@@ -152,7 +152,6 @@ use crate::activity::{Activity, is_end};
 use crate::sync::Arc;
 
 use super::builder::{Protocol, StreamBuilder};
-use super::entry::TAG_SYSEX;
 use super::queue::{Key, Queue};
 use super::receive::{Head, SourceRx};
 use crate::spsc::{Consumer, Producer};
@@ -605,7 +604,7 @@ impl MidiStream {
                 .as_ref()
                 .and_then(|source| source.next)
             {
-                Some(Head::Entry(entry)) if entry.tag() < TAG_SYSEX => {}
+                Some(Head::Entry(entry)) if entry.is_message() => {}
                 _ => break,
             }
             let (key, event) = self.take_at(0);
