@@ -60,8 +60,9 @@
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 #[cfg(feature = "alloc")]
-use core::mem::{ManuallyDrop, size_of};
+use core::mem::size_of;
 use core::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
