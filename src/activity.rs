@@ -63,7 +63,7 @@ impl Activity {
 
     #[inline]
     fn counter(&self, slot: usize) -> &AtomicU32 {
-        &self.groups[slot / GROUP][slot % GROUP]
+        self.counters().counter(slot)
     }
 
     /// The counter of `slot`. Acquire pairs with the Release of the
@@ -71,7 +71,7 @@ impl Activity {
     /// is visible after this load.
     #[inline]
     pub(crate) fn load(&self, slot: usize) -> u32 {
-        self.counter(slot).load(Ordering::Acquire)
+        self.counters().load(slot)
     }
 
     /// The counters, borrowed for a look: a loop that loads many keeps
@@ -96,11 +96,18 @@ impl Activity {
 #[derive(Clone, Copy)]
 pub(crate) struct Counters<'a>(&'a [CachePadded<[AtomicU32; GROUP]>]);
 
-impl Counters<'_> {
-    /// The counter of `slot`, as [`Activity::load`] loads it.
+impl<'a> Counters<'a> {
+    #[inline]
+    fn counter(self, slot: usize) -> &'a AtomicU32 {
+        &self.0[slot / GROUP][slot % GROUP]
+    }
+
+    /// The counter of `slot`. Acquire pairs with the Release of the
+    /// producer's store: everything the producer did before the store read
+    /// is visible after this load.
     #[inline]
     pub(crate) fn load(self, slot: usize) -> u32 {
-        self.0[slot / GROUP][slot % GROUP].load(Ordering::Acquire)
+        self.counter(slot).load(Ordering::Acquire)
     }
 }
 
