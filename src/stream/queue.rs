@@ -120,33 +120,107 @@ impl Queue {
         self.keys[at] = key;
     }
 
+    /// Moves the key at `at`, which is not earlier than its parent's, down
+    /// to where it belongs. Floyd's way: first down to a leaf along the
+    /// earlier child of each level, moving each child up one level (one
+    /// comparison a level, where the textbook sift makes two), then back up
+    /// while the key is earlier than the parent there, never above `at`.
+    /// A replaced key is usually the source's next event, later than most
+    /// others, so it belongs at or near a leaf and the climb is short:
+    /// with many sources interleaving, about half the comparisons.
     #[inline]
-    fn sift_down(&mut self, mut at: usize) {
-        let key = self.keys[at];
+    fn sift_down(&mut self, at: usize) {
+        // The live keys as one slice, so that the tests against its length
+        // below are the bounds checks too.
+        let keys = &mut self.keys[..self.len];
+        let key = keys[at];
+        let mut hole = at;
         loop {
-            let left = 2 * at + 1;
-            if left >= self.len {
+            let left = 2 * hole + 1;
+            let Some(&first) = keys.get(left) else {
                 break;
-            }
-            let right = left + 1;
-            let child = if right < self.len && self.keys[right].before(self.keys[left]) {
-                right
-            } else {
-                left
             };
-            if !self.keys[child].before(key) {
+            let child = match keys.get(left + 1) {
+                Some(&second) if second.before(first) => left + 1,
+                _ => left,
+            };
+            keys[hole] = keys[child];
+            hole = child;
+        }
+        while hole > at {
+            let parent = (hole - 1) / 2;
+            if !key.before(keys[parent]) {
                 break;
             }
-            self.keys[at] = self.keys[child];
-            at = child;
+            keys[hole] = keys[parent];
+            hole = parent;
         }
-        self.keys[at] = key;
+        keys[hole] = key;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::{Key, Queue};
+
+    /// Whether every key comes after its parent's (or is its parent).
+    fn is_heap(queue: &Queue) -> bool {
+        let keys = queue.keys();
+        (1..keys.len()).all(|i| !keys[i].before(keys[(i - 1) / 2]))
+    }
+
+    /// Keys replaced by earlier and by later ones, and removed, anywhere in
+    /// the heap: it stays a heap after every step, and empties in order.
+    #[test]
+    fn replacing_and_removing_anywhere_keeps_the_heap() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in 1..70usize {
+            let mut queue = Queue::new(n);
+            let mut keys: Vec<Key> = (0..n)
+                .map(|source| Key {
+                    time: (next() % 16) as u32,
+                    source: source as u32,
+                })
+                .collect();
+            for &key in &keys {
+                queue.push(key);
+                assert!(is_heap(&queue), "n = {n}, after a push");
+            }
+            for _ in 0..3 * n {
+                let at = (next() as usize) % queue.keys().len();
+                let key = queue.keys()[at];
+                let new = Key {
+                    time: (next() % 16) as u32,
+                    ..key
+                };
+                queue.replace(at, new);
+                assert!(is_heap(&queue), "n = {n}, after a replace at {at}");
+                let i = keys.iter().position(|k| k.source == key.source).unwrap();
+                keys[i] = new;
+            }
+            // Remove a third of the keys from anywhere.
+            for _ in 0..n / 3 {
+                let at = (next() as usize) % queue.keys().len();
+                let key = queue.keys()[at];
+                queue.remove(at);
+                assert!(is_heap(&queue), "n = {n}, after a remove at {at}");
+                keys.retain(|k| k.source != key.source);
+            }
+            keys.sort_by_key(|k| (k.time, k.source));
+            let mut out = Vec::new();
+            while let Some(first) = queue.first() {
+                out.push(first);
+                queue.remove(0);
+            }
+            assert_eq!(out, keys, "n = {n}");
+        }
+    }
 
     /// Every order of removal through the heap gives the keys sorted.
     #[test]
