@@ -490,6 +490,18 @@ proptest! {
         }
     }
 
+    /// The same with 9 to 80 sources, whose heap is four to seven levels
+    /// deep (the unit tests of the heap cover its operations alone; this
+    /// covers the merge that drives it).
+    #[test]
+    fn the_merge_is_the_documented_look_then_merge_with_many_sources(
+        (sources, ops) in (9usize..81).prop_flat_map(|n| (Just(n), vec(merge_op(n), 0..800))),
+    ) {
+        if let Err(why) = play_merge(sources, &ops) {
+            panic!("{why}");
+        }
+    }
+
     /// Each source's messages and losses come out in its order, every loss
     /// counted once, whatever the other sources do.
     #[test]
