@@ -121,41 +121,55 @@ impl Queue {
     }
 
     /// Moves the key at `at`, which is not earlier than its parent's, down
-    /// to where it belongs. Floyd's way: first down to a leaf along the
+    /// to where it belongs.
+    ///
+    /// A replaced key is a source's next event. Often it is still the
+    /// earliest (a source playing a run of events before the others'):
+    /// one comparison with the earlier child says so, and it stays. Else
+    /// it is usually later than most (sources taking turns), and belongs
+    /// at or near a leaf: Floyd's way, it goes down to a leaf along the
     /// earlier child of each level, moving each child up one level (one
-    /// comparison a level, where the textbook sift makes two), then back up
-    /// while the key is earlier than the parent there, never above `at`.
-    /// A replaced key is usually the source's next event, later than most
-    /// others, so it belongs at or near a leaf and the climb is short:
-    /// with many sources interleaving, about half the comparisons.
+    /// comparison a level, where the textbook sift makes two), then back
+    /// up while it is earlier than the parent there, never above `at`.
     #[inline]
     fn sift_down(&mut self, at: usize) {
         // The live keys as one slice, so that the tests against its length
-        // below are the bounds checks too.
+        // are the bounds checks too.
         let keys = &mut self.keys[..self.len];
         let key = keys[at];
-        let mut hole = at;
-        loop {
-            let left = 2 * hole + 1;
-            let Some(&first) = keys.get(left) else {
-                break;
-            };
-            let child = match keys.get(left + 1) {
-                Some(&second) if second.before(first) => left + 1,
-                _ => left,
-            };
-            keys[hole] = keys[child];
-            hole = child;
-        }
-        while hole > at {
-            let parent = (hole - 1) / 2;
-            if !key.before(keys[parent]) {
-                break;
+        match earlier_child(keys, at) {
+            Some(child) if keys[child].before(key) => {
+                keys[at] = keys[child];
+                let mut hole = child;
+                while let Some(child) = earlier_child(keys, hole) {
+                    keys[hole] = keys[child];
+                    hole = child;
+                }
+                while hole > at {
+                    let parent = (hole - 1) / 2;
+                    if !key.before(keys[parent]) {
+                        break;
+                    }
+                    keys[hole] = keys[parent];
+                    hole = parent;
+                }
+                keys[hole] = key;
             }
-            keys[hole] = keys[parent];
-            hole = parent;
+            // Not after either child: it stays.
+            _ => {}
         }
-        keys[hole] = key;
+    }
+}
+
+/// The earlier of the children of the key at `at` in the heap `keys`, if
+/// it has any.
+#[inline(always)]
+fn earlier_child(keys: &[Key], at: usize) -> Option<usize> {
+    let left = 2 * at + 1;
+    let first = *keys.get(left)?;
+    match keys.get(left + 1) {
+        Some(&second) if second.before(first) => Some(left + 1),
+        _ => Some(left),
     }
 }
 
