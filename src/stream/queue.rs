@@ -123,18 +123,20 @@ impl Queue {
     /// Moves the key at `at`, which is not earlier than its parent's, down
     /// to where it belongs.
     ///
-    /// A replaced key is a source's next event. Often it is still the
-    /// earliest (a source playing a run of events before the others'):
-    /// one comparison with the earlier child says so, and it stays. Else
-    /// it is usually later than most (sources taking turns), and belongs
-    /// at or near a leaf: Floyd's way, it goes down to a leaf along the
-    /// earlier child of each level, moving each child up one level (one
-    /// comparison a level, where the textbook sift makes two), then back
-    /// up while it is earlier than the parent there, never above `at`.
+    /// A replaced key is a source's next event. Often it is still earlier
+    /// than its children (at the top: a source playing a run of events
+    /// before the others'): the textbook sift's first level says so, two
+    /// comparisons (the children, then the key against the earlier), and
+    /// it stays. Else it is usually later than most (sources taking
+    /// turns), and belongs at or near a leaf: Floyd's way, it goes on down
+    /// to a leaf along the earlier child of each level, moving each child
+    /// up one level (one comparison a level, where the textbook sift makes
+    /// two), then back up while it is earlier than the parent there (never
+    /// as far as `at`, which now holds a key earlier than it).
     #[inline]
     fn sift_down(&mut self, at: usize) {
-        // The live keys as one slice, so that the tests against its length
-        // are the bounds checks too.
+        // The live keys as one slice: `earlier_child`'s `get`s against its
+        // length are both the test for a child and its bounds check.
         let keys = &mut self.keys[..self.len];
         let key = keys[at];
         match earlier_child(keys, at) {
