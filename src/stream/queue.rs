@@ -139,27 +139,23 @@ impl Queue {
         // length are both the test for a child and its bounds check.
         let keys = &mut self.keys[..self.len];
         let key = keys[at];
-        match earlier_child(keys, at) {
-            Some(child) if keys[child].before(key) => {
-                keys[at] = keys[child];
-                let mut hole = child;
-                while let Some(child) = earlier_child(keys, hole) {
-                    keys[hole] = keys[child];
-                    hole = child;
-                }
-                while hole > at {
-                    let parent = (hole - 1) / 2;
-                    if !key.before(keys[parent]) {
-                        break;
-                    }
-                    keys[hole] = keys[parent];
-                    hole = parent;
-                }
-                keys[hole] = key;
-            }
+        let Some(child) = earlier_child(keys, at) else {
+            return;
+        };
+        if !keys[child].before(key) {
             // Not after either child: it stays.
-            _ => {}
+            return;
         }
+        keys[at] = keys[child];
+        let mut hole = child;
+        while let Some(child) = earlier_child(keys, hole) {
+            keys[hole] = keys[child];
+            hole = child;
+        }
+        keys[hole] = key;
+        // Back up as far as it must: never as far as `at`, which now holds
+        // a key earlier than it.
+        self.sift_up(hole);
     }
 }
 
